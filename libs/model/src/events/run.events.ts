@@ -1,0 +1,21 @@
+import { Field, type JsonObject } from './codec.js';
+import { defineEvent } from './domain-event.js';
+
+/** First event of every run: what was run, with which configuration and capital. */
+export class RunStartedEvent extends defineEvent('run.started', 1, {
+  runId: Field.string(),
+  mode: Field.oneOf(['backtest', 'paper', 'live'] as const),
+  strategy: Field.string(),
+  instruments: Field.json<string[]>(),
+  initialCapital: Field.money(),
+  config: Field.json<JsonObject>(),
+}) {}
+
+/** Last event of a run: the projection state it ended with, so a replay can be compared against it. */
+export class RunCompletedEvent extends defineEvent('run.completed', 1, {
+  runId: Field.string(),
+  bars: Field.int(),
+  barsRejected: Field.int(),
+  finalEquity: Field.money(),
+  stateHash: Field.string(),
+}) {}
