@@ -4,3 +4,6 @@ export * from './store/event-store.port.js';
 export * from './store/in-memory-event-store.js';
 export * from './bus/message-bus.js';
 export * from './cache/cache.js';
+export * from './store/bar-repository.port.js';
+export * from './store/run-repository.port.js';
+export * from './bus/market-data-sink.js';
