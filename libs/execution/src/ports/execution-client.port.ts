@@ -1,7 +1,7 @@
-import type { FundingAppliedEvent, Order, OrderEvent } from '@lib/model';
+import type { FundingAppliedEvent, Order, OrderEvent, OrderInitializedEvent } from '@lib/model';
 
 /** What a venue reports back: order lifecycle events and funding settlements. */
-export type ExecutionReport = Exclude<OrderEvent, { type: 'order.initialized' }> | FundingAppliedEvent;
+export type ExecutionReport = Exclude<OrderEvent, OrderInitializedEvent> | FundingAppliedEvent;
 
 export interface ExecutionReportSink {
   report(event: ExecutionReport): void;
