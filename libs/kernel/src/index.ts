@@ -7,3 +7,5 @@ export * from './cache/cache.js';
 export * from './store/bar-repository.port.js';
 export * from './store/run-repository.port.js';
 export * from './bus/market-data-sink.js';
+export * from './module/kernel.module.js';
+export * from './store/event-stream-hash.js';

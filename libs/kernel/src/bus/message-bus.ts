@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CommandBus, EventBus, type IEventPublisher } from '@nestjs/cqrs';
 import { Subject, type Observable } from 'rxjs';
-import type { DomainEvent, EventClass } from '@lib/model';
+import type { DomainEvent } from '@lib/model';
 import type { EventEnvelope } from '../store/event-envelope.js';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port.js';
 
@@ -20,6 +20,8 @@ export const Stage = {
 } as const;
 
 export type TradingEventHandler<E extends DomainEvent> = (event: E, envelope: EventEnvelope) => void;
+/** An event class (its wire name is the static `type`). */
+export type EventType = (abstract new (...args: never[]) => DomainEvent) & { readonly type: string };
 export type Saga = (events$: Observable<DomainEvent>) => Observable<object>;
 
 interface Subscription {
@@ -103,7 +105,7 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
     return this.buffer.length;
   }
 
-  subscribe<E extends DomainEvent>(cls: EventClass<E> | { type: string }, stage: number, name: string, fn: TradingEventHandler<E>): void {
+  subscribe<C extends EventType>(cls: C, stage: number, name: string, fn: TradingEventHandler<InstanceType<C>>): void {
     const list = this.handlers.get(cls.type) ?? [];
     if (list.some((s) => s.name === name)) throw new BusError('BUS.DUPLICATE_HANDLER', `handler '${name}' already subscribed to ${cls.type}`);
     list.push({ stage, name, fn: fn as TradingEventHandler<DomainEvent> });

@@ -1,0 +1,4 @@
+export * from './base/strategy.js';
+export * from './indicators/ema.js';
+export * from './indicators/rolling-volatility.js';
+export * from './vol-target-trend/vol-target-trend.strategy.js';
