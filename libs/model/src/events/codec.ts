@@ -53,20 +53,20 @@ export const Field = {
   }),
   price: (): FieldCodec<Price> => ({
     encode: (v) => v.toString(),
-    decode: (j, path) => wrap(path, () => Price.parse(expectString(j, path))),
+    decode: (j, path) => parseString(j, path, (s) => Price.parse(s)),
   }),
   quantity: (): FieldCodec<Quantity> => ({
     encode: (v) => v.toString(),
-    decode: (j, path) => wrap(path, () => Quantity.parse(expectString(j, path))),
+    decode: (j, path) => parseString(j, path, (s) => Quantity.parse(s)),
   }),
   money: (): FieldCodec<Money> => ({
     encode: (v) => v.toString(),
-    decode: (j, path) => wrap(path, () => Money.fromWire(expectString(j, path))),
+    decode: (j, path) => parseString(j, path, (s) => Money.fromWire(s)),
   }),
   /** A raw fixed-point fraction (rates), written as a decimal string. */
   rate: (): FieldCodec<bigint> => ({
     encode: (v) => trimDecimal(formatDecimal(v, FIXED_PRECISION)),
-    decode: (j, path) => wrap(path, () => parseDecimal(expectString(j, path)).raw),
+    decode: (j, path) => parseString(j, path, (s) => parseDecimal(s).raw),
   }),
   json: <T extends JsonValue>(): FieldCodec<T> => ({
     encode: (v) => v,
@@ -85,9 +85,11 @@ function trimDecimal(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
-function wrap<T>(path: string, fn: () => T): T {
+/** Parses a string field, reporting a parse failure as a CodecError that names the field path once. */
+function parseString<T>(json: JsonValue | undefined, path: string, parse: (text: string) => T): T {
+  const text = expectString(json, path);
   try {
-    return fn();
+    return parse(text);
   } catch (err) {
     throw new CodecError(`${path}: ${(err as Error).message}`);
   }

@@ -15,6 +15,7 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, Partial<Record<Orde
     FILLED: 'FILLED',
   },
   ACCEPTED: {
+    REJECTED: 'REJECTED', // a stop refused by the venue when it triggers, without a separate triggered report
     CANCELED: 'CANCELED',
     PENDING_CANCEL: 'PENDING_CANCEL',
     TRIGGERED: 'TRIGGERED',
@@ -32,6 +33,8 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, Partial<Record<Orde
   },
   PENDING_CANCEL: {
     ACCEPTED: 'ACCEPTED', // the venue refused the cancel: the order is working again
+    REJECTED: 'REJECTED', // canceled before the venue acknowledged it, then rejected
+    PENDING_CANCEL: 'PENDING_CANCEL', // a repeated cancel request
     CANCELED: 'CANCELED',
     EXPIRED: 'EXPIRED',
     PARTIALLY_FILLED: 'PARTIALLY_FILLED',

@@ -1,4 +1,4 @@
-import { divRound, FIXED_SCALAR } from '../types/fixed-point.js';
+import { assertPrecision, divRound, FIXED_PRECISION } from '../types/fixed-point.js';
 import { Money } from '../types/money.js';
 import { Price } from '../types/price.js';
 import { Quantity } from '../types/quantity.js';
@@ -45,8 +45,8 @@ export class Order {
   status: OrderStatus = 'INITIALIZED';
   venueOrderId: VenueOrderId | null = null;
   filledQty: Quantity;
-  /** Sum of lastPx × lastQty (raw scale 10^18 / 10^9 = 10^9), for the average fill price. */
-  private filledNotionalRaw = 0n;
+  /** Sum of lastPx.raw × lastQty.raw, kept unrounded at scale 10^18 so that avgPx rounds exactly once. */
+  private filledNotional18 = 0n;
   commission: Money | null = null;
   readonly eventCount: { value: number } = { value: 1 };
   tsLast: number;
@@ -113,8 +113,11 @@ export class Order {
   /** Volume-weighted average fill price, rounded half-even to `precision` decimals. */
   avgPx(precision: number): Price | null {
     if (this.filledQty.isZero()) return null;
-    const raw = divRound(this.filledNotionalRaw * FIXED_SCALAR, this.filledQty.raw, 'HALF_EVEN');
-    return Price.fromRaw(raw, 9).withPrecision(precision, 'HALF_EVEN');
+    assertPrecision(precision);
+    // notional18 / filledQty.raw is the average at scale 10^9; dividing by the grid step as well
+    // rounds straight onto `precision` decimals (rounding to 9 first would round twice).
+    const step = 10n ** BigInt(FIXED_PRECISION - precision);
+    return Price.fromRaw(divRound(this.filledNotional18, this.filledQty.raw * step, 'HALF_EVEN') * step, precision);
   }
 
   /** Applies a lifecycle event. An illegal (status, event) pair throws InvalidOrderTransitionError. */
@@ -153,8 +156,10 @@ export class Order {
   private applyFill(event: OrderFilledEvent): void {
     if (!event.lastQty.isPositive()) throw new OrderInvariantError('ORDER.EMPTY_FILL', `order ${this.clientOrderId}: fill quantity must be positive`);
     if (event.side !== this.side) throw new OrderInvariantError('ORDER.FILL_SIDE', `order ${this.clientOrderId}: fill side ${event.side} != ${this.side}`);
+    // Summed before any field changes: a commission in another currency throws and must leave the order untouched.
+    const commission = this.commission ? this.commission.plus(event.commission) : event.commission;
     this.filledQty = this.filledQty.plus(event.lastQty);
-    this.filledNotionalRaw += divRound(event.lastPx.raw * event.lastQty.raw, FIXED_SCALAR, 'HALF_EVEN');
-    this.commission = this.commission ? this.commission.plus(event.commission) : event.commission;
+    this.filledNotional18 += event.lastPx.raw * event.lastQty.raw;
+    this.commission = commission;
   }
 }

@@ -24,8 +24,12 @@ export class FixedPointError extends Error {
 
 const DECIMAL = /^([+-])?(\d+)(?:\.(\d*))?$|^([+-])?\.(\d+)$/;
 
-/** Parses a decimal string exactly into a raw value scaled by 10^9. Rejects exponents, NaN, and more than 9 decimals. */
-export function parseDecimal(text: string): { raw: bigint; decimals: number } {
+/**
+ * Parses a decimal string exactly into a raw value scaled by 10^9. Rejects exponents, NaN, and more than 9 decimals.
+ * `decimals` counts the significant decimals ('1.50' → 1); `written` counts them as written ('1.50' → 2, at most 9),
+ * which is the precision a price or quantity read from the wire must keep to re-encode identically.
+ */
+export function parseDecimal(text: string): { raw: bigint; decimals: number; written: number } {
   const trimmed = text.trim();
   const m = DECIMAL.exec(trimmed);
   if (!m) throw new FixedPointError('FIXED.NOT_A_DECIMAL', `not a decimal number: '${text}'`);
@@ -41,7 +45,11 @@ export function parseDecimal(text: string): { raw: bigint; decimals: number } {
   }
   const frac = fracPart.slice(0, FIXED_PRECISION).padEnd(FIXED_PRECISION, '0');
   const raw = sign * (BigInt(intPart) * FIXED_SCALAR + BigInt(frac));
-  return { raw, decimals: Math.min(fracPart.replace(/0+$/, '').length, FIXED_PRECISION) };
+  return {
+    raw,
+    decimals: Math.min(fracPart.replace(/0+$/, '').length, FIXED_PRECISION),
+    written: Math.min(fracPart.length, FIXED_PRECISION),
+  };
 }
 
 /** Formats a raw value with exactly `precision` decimals; the value must already be on that grid. */
@@ -125,13 +133,25 @@ export function rawToNumber(raw: bigint): number {
   return Number(intPart) + Number(frac) / 1e9;
 }
 
-/** The single boundary from the float world (features, sizing) into fixed point. */
+const SHORTEST_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
+
+/**
+ * The single boundary from the float world (features, sizing) into fixed point. The number is
+ * read as the decimal it prints as (0.3 is 0.3, not 0.29999999999999998…), then rounded once,
+ * exactly, to `precision` decimals with `mode`.
+ */
 export function numberToRaw(value: number, precision: number, mode: RoundingMode): bigint {
   if (!Number.isFinite(value)) {
     throw new FixedPointError('FIXED.NOT_FINITE', `cannot convert non-finite number ${value} to fixed point`);
   }
   assertPrecision(precision);
-  // toFixed(9) is exact to the printed digits; rounding to the target precision happens in bigint.
-  const { raw } = parseDecimal(value.toFixed(FIXED_PRECISION));
-  return roundToPrecision(raw, precision, mode);
+  // String() gives the shortest decimal that reads back as the same double, possibly with an
+  // exponent. toFixed(9) would not do: it rounds half away from zero first, whatever `mode` says.
+  const m = SHORTEST_DECIMAL.exec(String(value));
+  if (!m) throw new FixedPointError('FIXED.NOT_A_DECIMAL', `cannot read ${value} as a decimal`);
+  const fraction = m[3] ?? '';
+  const digits = BigInt(`${m[1]}${m[2]}${fraction}`); // value = digits × 10^exponent
+  const shift = Number(m[4] ?? 0) - fraction.length + precision;
+  const units = shift >= 0 ? digits * 10n ** BigInt(shift) : divRound(digits, 10n ** BigInt(-shift), mode);
+  return units * 10n ** BigInt(FIXED_PRECISION - precision);
 }

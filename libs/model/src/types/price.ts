@@ -26,10 +26,10 @@ export class Price {
     return new Price(raw, precision);
   }
 
-  /** Exact parse; `precision` defaults to the decimals written. More decimals than `precision` is an error. */
+  /** Exact parse; `precision` defaults to the decimals written ('1.50' → 2). More significant decimals than `precision` is an error. */
   static parse(text: string, precision?: number): Price {
-    const { raw, decimals } = parseDecimal(text);
-    const p = precision ?? decimals;
+    const { raw, decimals, written } = parseDecimal(text);
+    const p = precision ?? written;
     assertPrecision(p);
     if (decimals > p) throw new FixedPointError('PRICE.PRECISION', `price '${text}' has more than ${p} decimals`);
     return new Price(raw, p);

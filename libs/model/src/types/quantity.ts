@@ -27,10 +27,11 @@ export class Quantity {
     return new Quantity(raw, precision);
   }
 
+  /** Exact parse; `precision` defaults to the decimals written ('0.010' → 3). */
   static parse(text: string, precision?: number): Quantity {
-    const { raw, decimals } = parseDecimal(text);
+    const { raw, decimals, written } = parseDecimal(text);
     if (raw < 0n) throw new FixedPointError('QUANTITY.NEGATIVE', `quantity cannot be negative: '${text}'`);
-    const p = precision ?? decimals;
+    const p = precision ?? written;
     assertPrecision(p);
     if (decimals > p) throw new FixedPointError('QUANTITY.PRECISION', `quantity '${text}' has more than ${p} decimals`);
     return new Quantity(raw, p);
