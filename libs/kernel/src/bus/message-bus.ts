@@ -72,6 +72,7 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
   private inflight: Array<Promise<unknown>> = [];
   private asyncFaults: unknown[] = [];
   private streamId: string | null = null;
+  private prefix = '';
   private seq = 0;
   private streamSeq = 0;
   private published = 0;
@@ -91,6 +92,7 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
   async openStream(streamId: string): Promise<void> {
     if (this.buffer.length > 0) await this.flush();
     this.streamId = streamId;
+    this.prefix = streamPrefix(streamId);
     this.seq = await this.store.lastSeq();
     this.streamSeq = await this.store.lastStreamSeq(streamId);
   }
@@ -126,7 +128,7 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
   publish<E extends DomainEvent>(event: E): EventEnvelope {
     if (this.streamId === null) throw new BusError('BUS.NO_STREAM', `cannot publish ${event.type}: no stream is open`);
     const streamSeq = ++this.streamSeq;
-    const eventId = deterministicEventId(this.streamId, streamSeq);
+    const eventId = eventIdFromPrefix(this.prefix, streamSeq);
     const envelope: EventEnvelope = {
       seq: ++this.seq,
       eventId,
@@ -224,8 +226,21 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
   }
 }
 
-/** A UUID-formatted id derived from (stream, position): the same run input gives the same ids. */
+/**
+ * A UUID-shaped id derived from (stream, position): the same run input gives the same ids, and
+ * ids of one stream sort by position (a stream prefix, then the position in hex), so the store's
+ * unique index on event ids is appended to in order instead of being written all over.
+ */
 export function deterministicEventId(streamId: string, streamSeq: number): string {
-  const h = createHash('sha1').update(`${streamId}:${streamSeq}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return eventIdFromPrefix(streamPrefix(streamId), streamSeq);
+}
+
+export function streamPrefix(streamId: string): string {
+  const h = createHash('sha1').update(streamId).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(12, 15)}`;
+}
+
+function eventIdFromPrefix(prefix: string, streamSeq: number): string {
+  const hex = streamSeq.toString(16).padStart(16, '0');
+  return `${prefix}-${hex.slice(0, 4)}-${hex.slice(4)}`;
 }

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { TraderConfig } from '@config';
+import { TRADER_CONFIG } from '../trader-config.token.js';
+import { BacktestModule } from '../backtest/backtest.module.js';
+import { BacktestRunner } from '../backtest/backtest.runner.js';
+import type { BacktestRequest } from '../backtest/backtest.types.js';
+import { TradingMetrics } from '../metrics/trading-metrics.js';
+
+/**
+ * Backtests started through the API run in the background, one at a time (the kernel is a
+ * single writer of the event stream), each in its own kernel context.
+ */
+@Injectable()
+export class BacktestJobsService {
+  private readonly logger = new Logger(BacktestJobsService.name);
+  private queue: Promise<void> = Promise.resolve();
+  private readonly active = new Set<string>();
+
+  constructor(@Inject(TRADER_CONFIG) private readonly config: TraderConfig) {}
+
+  start(request: Omit<BacktestRequest, 'runId'>): string {
+    const runId = `bt-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    this.active.add(runId);
+    this.queue = this.queue.then(() => this.execute({ ...request, runId }));
+    return runId;
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Resolves when every queued run has finished (used by graceful shutdown and tests). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private async execute(request: BacktestRequest): Promise<void> {
+    const metrics = TradingMetrics.shared();
+    try {
+      const app = await NestFactory.createApplicationContext(BacktestModule.forRun(this.config), { logger: ['error', 'warn'] });
+      try {
+        const outcome = await app.get(BacktestRunner).run(request, (line) => this.logger.log(line));
+        metrics.equity.set({ run: request.runId! }, Number(outcome.summary.finalEquity.split(' ')[0]));
+        metrics.runs.inc({ mode: 'backtest', status: 'COMPLETED' });
+      } finally {
+        await app.close();
+      }
+    } catch (err) {
+      metrics.runs.inc({ mode: 'backtest', status: 'FAILED' });
+      this.logger.error(`backtest ${request.runId} failed: ${(err as Error).message}`);
+    } finally {
+      this.active.delete(request.runId!);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit = 50;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset = 0;
+}
+
+export class EventsQueryDto {
+  @ApiPropertyOptional({ description: 'Return events after this stream position', minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after = 0;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 5000, default: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  limit = 500;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class StartBacktestDto {
+  @ApiPropertyOptional({ example: 'binance', description: 'File prefix of the data: binance or bybit' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]+$/, { message: 'source must be lower-case letters and digits, e.g. binance' })
+  source?: string;
+
+  @ApiPropertyOptional({ enum: ['1h', '4h', '1d'] })
+  @IsOptional()
+  @IsIn(['1h', '4h', '1d'])
+  interval?: '1h' | '4h' | '1d';
+
+  @ApiPropertyOptional({ type: [String], example: ['BTCUSDT-PERP.BYBIT', 'ETHUSDT-PERP.BYBIT'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  instruments?: string[];
+
+  @ApiPropertyOptional({ example: '2024-01-01' })
+  @IsOptional()
+  @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2024-07-01', description: 'exclusive' })
+  @IsOptional()
+  @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
+  to?: string;
+
+  @ApiPropertyOptional({ example: '100000' })
+  @IsOptional()
+  @Matches(/^\d+(\.\d+)?$/, { message: 'initialCapital must be a positive decimal string such as "100000"' })
+  initialCapital?: string;
+}

@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Cache,
+  Clock,
+  EVENT_STORE,
+  EventStreamHasher,
+  MessageBus,
+  RUN_REPOSITORY,
+  Stage,
+  TestClock,
+  readStreamChecked,
+  type EventStore,
+  type RunRepository,
+} from '@lib/kernel';
+import { BacktestFeed, DataEngine } from '@lib/data';
+import { Money, OrderDeniedEvent, RunCompletedEvent, RunStartedEvent, instrumentFromSpec, type Instrument, type JsonObject } from '@lib/model';
+import { PortfolioService, computeStatistics } from '@lib/portfolio';
+import { EXECUTION_CLIENT } from '@lib/execution';
+import type { SimulatedVenue } from '@lib/venues-sim';
+import { VolTargetTrendStrategy } from '@lib/strategy';
+import { redactConfig, type TraderConfig } from '@config';
+import { TRADER_CONFIG } from '../trader-config.token.js';
+import { ProgressReporter } from '../reporting/progress.js';
+import type { BacktestRequest, BacktestSummary } from './backtest.types.js';
+
+export interface BacktestOutcome {
+  readonly summary: BacktestSummary;
+  readonly equityCurve: ReadonlyArray<{ ts: number; equity: number; drawdown: number }>;
+}
+
+const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
+
+/**
+ * The backtest driver (NautilusTrader's BacktestEngine): replays the catalog through the test
+ * clock into the same kernel that trades live. Per input: advance the clock, hand the bar to
+ * the DataEngine (validation → cache → simulated venue → publish), then let the bus write a
+ * batch when one is full.
+ */
+@Injectable()
+export class BacktestRunner {
+  private readonly logger = new Logger(BacktestRunner.name);
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly clock: Clock,
+    private readonly cache: Cache,
+    private readonly data: DataEngine,
+    private readonly portfolio: PortfolioService,
+    @Inject(EXECUTION_CLIENT) private readonly venue: SimulatedVenue,
+    @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
+  ) {}
+
+  async run(request: BacktestRequest, progress?: (line: string) => void): Promise<BacktestOutcome> {
+    if (!(this.clock instanceof TestClock)) throw new Error('a backtest needs the test clock (KernelModule clock: "test")');
+    const clock = this.clock;
+    const instruments = this.selectInstruments(request.instruments);
+    for (const instrument of instruments) this.cache.addInstrument(instrument);
+    const feed = await BacktestFeed.load({
+      dataDir: request.dataDir,
+      source: request.source,
+      interval: request.interval,
+      instruments,
+      from: request.from,
+      to: request.to,
+    });
+    if (feed.barCount === 0) throw new Error(`no ${request.source} ${request.interval} bars for ${instruments.map((i) => i.id).join(', ')} in ${request.dataDir}`);
+
+    const runId = request.runId ?? `bt-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const strategyName = this.config.strategy.name;
+    const capital = Money.parse(request.initialCapital, instruments[0]!.settlement);
+    const runConfig: JsonObject = {
+      request: { source: request.source, interval: request.interval, instruments: instruments.map((i) => i.id), from: iso(request.from), to: iso(request.to) },
+      strategy: { ...this.config.strategy },
+      venue: { ...this.config.venue },
+      risk: { ...this.config.risk },
+    };
+    await this.runs.create({
+      runId,
+      mode: 'backtest',
+      strategy: strategyName,
+      status: 'RUNNING',
+      startedAt: Date.now(),
+      finishedAt: null,
+      config: { ...runConfig, trader: redactConfig(this.config) as unknown as JsonObject },
+      summary: null,
+      finalState: null,
+      stateHash: null,
+      eventStreamHash: null,
+      error: null,
+    });
+
+    try {
+      this.data.addSink(this.venue);
+      const strategy = new VolTargetTrendStrategy(this.bus, this.cache, this.clock, this.portfolio, instruments, this.config.strategy);
+      await this.bus.openStream(runId);
+      clock.advanceTo(feed.startTs);
+      this.bus.publish(
+        new RunStartedEvent({ runId, mode: 'backtest', strategy: strategyName, instruments: instruments.map((i) => i.id), initialCapital: capital, config: runConfig, tsEvent: clock.now() }),
+      );
+      strategy.start();
+      const deniedByReason: Record<string, number> = {};
+      this.bus.subscribe(OrderDeniedEvent, Stage.RECORDER, 'backtest.denials', (e) => {
+        deniedByReason[e.reason] = (deniedByReason[e.reason] ?? 0) + 1;
+      });
+
+      const started = performance.now();
+      const reporter = new ProgressReporter('backtest', feed.barCount, progress);
+      let bars = 0;
+      let funding = 0;
+      for (const item of feed) {
+        clock.advanceTo(item.ts);
+        if (item.kind === 'bar') {
+          this.data.process(item.bar);
+          bars++;
+          if ((bars & 1023) === 0) reporter.tick(bars);
+        } else {
+          this.data.processFunding(item.funding);
+          funding++;
+        }
+        if (this.bus.pendingWrites >= this.config.eventBatchSize) await this.bus.checkpoint();
+      }
+      await this.bus.checkpoint();
+      reporter.tick(bars, true);
+
+      const stateHash = this.portfolio.projection.stateHash();
+      const finalEquity = this.portfolio.projection.equity();
+      const rejections = this.data.rejectionCounts();
+      const barsRejected = Object.values(rejections).reduce((a, b) => a + b, 0);
+      this.bus.publish(new RunCompletedEvent({ runId, bars: this.data.acceptedCount, barsRejected, finalEquity, stateHash, tsEvent: clock.now() }));
+      await this.bus.flush();
+      const wallSeconds = (performance.now() - started) / 1000;
+
+      // The hash is computed over what the store holds, read back with gap detection.
+      const hasher = new EventStreamHasher();
+      for await (const env of readStreamChecked(this.store, runId)) hasher.add(env);
+      const eventStreamHash = hasher.digest();
+
+      const summary = this.summarize({ runId, request, instruments, capital, bars, funding, barsRejected, rejections, deniedByReason, stateHash, eventStreamHash, events: hasher.events, wallSeconds });
+      const finalState = JSON.stringify(this.portfolio.projection.snapshot());
+      await this.runs.update(runId, { status: 'COMPLETED', finishedAt: Date.now(), summary, finalState, stateHash, eventStreamHash });
+      const curve = this.portfolio.projection.equityCurve().map((p) => ({ ts: p.ts, equity: p.equity.toNumber(), drawdown: p.drawdown }));
+      return { summary, equityCurve: curve };
+    } catch (err) {
+      this.logger.error(`backtest ${runId} failed: ${(err as Error).message}`);
+      await this.bus.flush().catch(() => undefined);
+      await this.runs.update(runId, { status: 'FAILED', finishedAt: Date.now(), error: (err as Error).message }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private selectInstruments(ids: readonly string[]): Instrument[] {
+    const all = this.config.instruments.map((spec) => instrumentFromSpec(spec));
+    if (ids.length === 0) return all;
+    return ids.map((id) => {
+      const found = all.find((i) => i.id === id || i.symbol === id || i.symbol.replace(/-PERP$/, '') === id);
+      if (!found) throw new Error(`unknown instrument '${id}'; configured: ${all.map((i) => i.id).join(', ')}`);
+      return found;
+    });
+  }
+
+  private summarize(input: {
+    runId: string;
+    request: BacktestRequest;
+    instruments: Instrument[];
+    capital: Money;
+    bars: number;
+    funding: number;
+    barsRejected: number;
+    rejections: Record<string, number>;
+    deniedByReason: Record<string, number>;
+    stateHash: string;
+    eventStreamHash: string;
+    events: number;
+    wallSeconds: number;
+  }): BacktestSummary {
+    const projection = this.portfolio.projection;
+    const stats = computeStatistics({
+      equityCurve: projection.equityCurve(),
+      trades: projection.trades(),
+      interval: input.request.interval,
+      turnover: projection.turnover(),
+    });
+    const orders = this.cache.orders();
+    const denied = orders.filter((o) => o.status === 'DENIED');
+    const positions = projection.positions();
+    const sum = (pick: (p: (typeof positions)[number]) => Money) => positions.reduce((acc, p) => acc.plus(pick(p)), Money.zero(input.capital.currency));
+    return {
+      runId: input.runId,
+      strategy: this.config.strategy.name,
+      source: input.request.source,
+      interval: input.request.interval,
+      instruments: input.instruments.map((i) => i.id),
+      from: iso(input.request.from),
+      to: iso(input.request.to),
+      bars: this.data.acceptedCount,
+      barsRejected: input.barsRejected,
+      rejectionsByReason: input.rejections,
+      fundingEvents: input.funding,
+      orders: orders.length,
+      fills: projection.fillCount(),
+      denied: denied.length,
+      deniedByReason: { ...input.deniedByReason },
+      initialCapital: input.capital.toString(),
+      finalEquity: projection.equity().toString(),
+      totalReturn: stats.totalReturn,
+      cagr: stats.cagr,
+      annualVolatility: stats.annualVolatility,
+      sharpe: stats.sharpe,
+      sortino: stats.sortino,
+      maxDrawdown: stats.maxDrawdown,
+      maxDrawdownPeak: iso(stats.maxDrawdownPeakTs),
+      maxDrawdownTrough: iso(stats.maxDrawdownTroughTs),
+      maxDrawdownRecovery: iso(stats.maxDrawdownRecoveryTs),
+      calmar: stats.calmar,
+      winRate: stats.winRate,
+      profitFactor: stats.profitFactor,
+      turnover: stats.turnover,
+      exposure: stats.exposure,
+      fees: sum((p) => p.fees).toString(),
+      funding: sum((p) => p.funding).toString(),
+      events: input.events,
+      eventStreamHash: input.eventStreamHash,
+      stateHash: input.stateHash,
+      wallSeconds: Number(input.wallSeconds.toFixed(3)),
+      barsPerSec: Math.round(input.bars / Math.max(input.wallSeconds, 1e-9)),
+    };
+  }
+}

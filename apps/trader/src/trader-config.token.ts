@@ -1,0 +1,1 @@
+export const TRADER_CONFIG = Symbol('TRADER_CONFIG');

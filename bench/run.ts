@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@config';
+import { BacktestModule } from '../apps/trader/src/backtest/backtest.module.js';
+import { BacktestRunner } from '../apps/trader/src/backtest/backtest.runner.js';
+import { ReplayService } from '../apps/trader/src/replay/replay.service.js';
+import { measureCqrsBaseline } from './cqrs-baseline.js';
+
+interface Figure {
+  value: number;
+  unit: string;
+  target?: string;
+}
+
+const results: Record<string, Figure> = {};
+const record = (name: string, value: number, unit: string, target?: string) => {
+  results[name] = { value: Number(value.toFixed(3)), unit, ...(target ? { target } : {}) };
+  console.log(`${name.padEnd(28)} ${value.toLocaleString('en-US', { maximumFractionDigits: 2 }).padStart(14)} ${unit}${target ? `   (target ${target})` : ''}`);
+};
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+
+async function backtestOnce(databaseUrl: string, dataDir: string, runId: string, to: number | null) {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl }, { backtest: { source: 'bybit', interval: '1h' } });
+  const app = await NestFactory.createApplicationContext(BacktestModule.forRun(config), { logger: ['error'] });
+  try {
+    const outcome = await app.get(BacktestRunner).run(
+      { dataDir, source: 'bybit', interval: '1h', instruments: [], from: null, to, initialCapital: '100000', runId },
+      () => undefined,
+    );
+    const replay = await app.get(ReplayService).replay(runId);
+    if (!replay.matches) throw new Error(`replay mismatch: ${replay.mismatches.join('; ')}`);
+    return { outcome, replay };
+  } finally {
+    await app.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env.TM_DATA_DIR ?? '../shared/data';
+  const dir = mkdtempSync(join(tmpdir(), 'tm-bench-'));
+  const databaseUrl = `sqlite:${join(dir, 'bench.sqlite')}`;
+  console.log(`Trade-Matrix benchmarks (node ${process.version}, data ${dataDir})\n`);
+  try {
+    // Warm-up on the first quarter of the data, then the measured run on all of it.
+    await backtestOnce(databaseUrl, dataDir, 'bench-warmup', Date.parse('2024-04-01T00:00:00Z'));
+    const { outcome, replay } = await backtestOnce(databaseUrl, dataDir, 'bench-full', null);
+    const barsPerSec = outcome.summary.barsPerSec;
+    record('backtest.bars', outcome.summary.bars, 'bars');
+    record('backtest.events', outcome.summary.events, 'events');
+    record('backtest.barsPerSec', barsPerSec, 'bars/s', '>= 20000');
+    record('replay.eventsPerSec', replay.eventsPerSec, 'events/s', '>= 100000');
+    const baseline = await measureCqrsBaseline(200_000);
+    record('cqrs.baselinePerSec', baseline, 'commands/s');
+    record('backtest.vsCqrsBaseline', barsPerSec / baseline, 'ratio');
+    record('process.peakRssMB', peakRss / 1024 / 1024, 'MB');
+  } finally {
+    clearInterval(sampler);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync('bench', { recursive: true });
+  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nwritten bench/results.json');
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
