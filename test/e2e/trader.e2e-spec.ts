@@ -1,104 +1,127 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { loadConfig } from '@config';
-import { createTraderApp } from '../../apps/trader/src/bootstrap.js';
-import { BacktestJobsService } from '../../apps/trader/src/api/backtest-jobs.service.js';
+import { startTrader, type TraderProcess } from '../support/trader-process.js';
 import { tempPostgresSchema, DATA_DIR } from '../support/databases.js';
 
 const API_KEY = 'e2e-test-key-0123456789';
 
-/** Boots the trader HTTP app against the real PostgreSQL and drives it like an operator would. */
-describe('trader app (e2e, PostgreSQL)', () => {
+// Response bodies are whatever the API sent; the assertions below are the type check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Body = any;
+const json = (res: Response): Promise<Body> => res.json() as Promise<Body>;
+
+/**
+ * Black-box e2e: the built trader runs as its own process against the real PostgreSQL, and the
+ * test drives it over HTTP as an operator or a Kubernetes probe would.
+ */
+describe('trader app (e2e, PostgreSQL, real process)', () => {
   const db = tempPostgresSchema('tm_e2e');
-  let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let trader: TraderProcess;
+  const url = (path: string) => `${trader.baseUrl}${path}`;
+  const post = (path: string, body: unknown, key: string | null = API_KEY) =>
+    fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    process.env.TM_DATA_DIR = DATA_DIR;
-    const config = loadConfig({ DATABASE_URL: db.url, TRADER_API_KEY: API_KEY });
-    app = await createTraderApp(config, { logger: false });
-    await app.init();
-    http = request(app.getHttpServer());
+    trader = await startTrader({ DATABASE_URL: db.url, TRADER_API_KEY: API_KEY, TM_DATA_DIR: DATA_DIR });
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
+    if (trader) await trader.stop('SIGKILL');
     await db.dispose();
   });
 
   it('answers the liveness and readiness probes', async () => {
-    const live = await http.get('/health/live').expect(200);
-    expect(live.body.status).toBe('ok');
-    const ready = await http.get('/health/ready').expect(200);
-    expect(ready.body.info.store.status).toBe('up');
-    expect(ready.body.info.config.status).toBe('up');
+    const live = await fetch(url('/health/live'));
+    expect(live.status).toBe(200);
+    expect((await json(live)).status).toBe('ok');
+    const ready = await fetch(url('/health/ready'));
+    expect(ready.status).toBe(200);
+    const body = await json(ready);
+    expect(body.info.store.status).toBe('up');
+    expect(body.info.config.status).toBe('up');
   });
 
-  it('publishes the OpenAPI document with every endpoint', async () => {
-    const res = await http.get('/docs-json').expect(200);
-    const paths = Object.keys(res.body.paths as object);
-    expect(paths).toEqual(
+  it('publishes the OpenAPI document with every endpoint and serves Swagger UI', async () => {
+    const spec = await json(await fetch(url('/docs-json')));
+    expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/runs', '/runs/{runId}', '/runs/{runId}/positions', '/runs/{runId}/orders', '/runs/{runId}/events', '/runs/{runId}/replay', '/health/live', '/health/ready']),
     );
+    const ui = await fetch(url('/docs'));
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
   });
 
   it('refuses mutations without a valid API key', async () => {
-    await http.post('/runs').send({}).expect(401);
-    await http.post('/runs').set('x-api-key', 'wrong-key-wrong-key-123').send({}).expect(401);
+    expect((await post('/runs', {}, null)).status).toBe(401);
+    expect((await post('/runs', {}, 'wrong-key-wrong-key-123')).status).toBe(401);
   });
 
   it('rejects invalid input with a clear 400', async () => {
-    const res = await http.post('/runs').set('x-api-key', API_KEY).send({ interval: '3h', from: 'yesterday', bogus: 1 }).expect(400);
-    const text = JSON.stringify(res.body.message);
+    const res = await post('/runs', { interval: '3h', from: 'yesterday', bogus: 1 });
+    expect(res.status).toBe(400);
+    const text = JSON.stringify((await json(res)).message);
     expect(text).toMatch(/interval must be one of the following values/);
     expect(text).toMatch(/from must be a date YYYY-MM-DD/);
     expect(text).toMatch(/property bogus should not exist/);
-    await http.get('/runs?limit=0').expect(400);
+    expect((await fetch(url('/runs?limit=0'))).status).toBe(400);
   });
 
   it('starts a backtest, serves its summary, positions, orders and events, and replays it', async () => {
-    const started = await http
-      .post('/runs')
-      .set('x-api-key', API_KEY)
-      .send({ source: 'bybit', interval: '4h', from: '2024-01-01', to: '2024-09-01' })
-      .expect(202);
-    const runId = started.body.runId as string;
+    const started = await post('/runs', { source: 'bybit', interval: '4h', from: '2024-01-01', to: '2024-09-01' });
+    expect(started.status).toBe(202);
+    const { runId } = (await json(started)) as { runId: string };
     expect(runId).toMatch(/^bt-/);
-    await app.get(BacktestJobsService).idle();
 
-    const run = await http.get(`/runs/${runId}`).expect(200);
-    expect(run.body.status).toBe('COMPLETED');
-    expect(run.body.summary.bars).toBeGreaterThan(3 * 1400);
-    expect(run.body.summary.fundingEvents).toBeGreaterThan(0);
+    let run: { status: string; summary: { bars: number; fundingEvents: number; events: number } };
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const res = await fetch(url(`/runs/${runId}`));
+      if (res.status === 200) {
+        run = await json(res);
+        if (run.status !== 'RUNNING') break;
+      }
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish:\n${trader.output()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(run.status).toBe('COMPLETED');
+    expect(run.summary.bars).toBeGreaterThan(3 * 1400);
+    expect(run.summary.fundingEvents).toBeGreaterThan(0);
 
-    const list = await http.get('/runs').expect(200);
-    expect(list.body.map((r: { runId: string }) => r.runId)).toContain(runId);
+    const list = await json(await fetch(url('/runs')));
+    expect(list.map((r: { runId: string }) => r.runId)).toContain(runId);
 
-    const positions = await http.get(`/runs/${runId}/positions`).expect(200);
-    expect(Array.isArray(positions.body)).toBe(true);
+    const positions = await fetch(url(`/runs/${runId}/positions`));
+    expect(positions.status).toBe(200);
+    expect(Array.isArray(await json(positions))).toBe(true);
 
-    const orders = await http.get(`/runs/${runId}/orders?limit=5`).expect(200);
-    expect(orders.body.length).toBeGreaterThan(0);
-    expect(orders.body[0]).toHaveProperty('status');
+    const orders = await json(await fetch(url(`/runs/${runId}/orders?limit=5`)));
+    expect(orders.length).toBeGreaterThan(0);
+    expect(orders[0]).toHaveProperty('status');
 
-    const page1 = await http.get(`/runs/${runId}/events?limit=10`).expect(200);
-    expect(page1.body.events).toHaveLength(10);
-    expect(page1.body.events[0].type).toBe('run.started');
-    const page2 = await http.get(`/runs/${runId}/events?after=${page1.body.next}&limit=10`).expect(200);
-    expect(page2.body.events[0].streamSeq).toBe(11);
+    const page1 = await json(await fetch(url(`/runs/${runId}/events?limit=10`)));
+    expect(page1.events).toHaveLength(10);
+    expect(page1.events[0].type).toBe('run.started');
+    const page2 = await json(await fetch(url(`/runs/${runId}/events?after=${page1.next}&limit=10`)));
+    expect(page2.events[0].streamSeq).toBe(11);
 
-    const replay = await http.post(`/runs/${runId}/replay`).set('x-api-key', API_KEY).expect(200);
-    expect(replay.body.matches).toBe(true);
-    expect(replay.body.events).toBe(run.body.summary.events);
+    const replay = await post(`/runs/${runId}/replay`, {});
+    expect(replay.status).toBe(200);
+    const result = await json(replay);
+    expect(result.matches).toBe(true);
+    expect(result.events).toBe(run.summary.events);
 
-    await http.get('/runs/no-such-run').expect(404);
+    expect((await fetch(url('/runs/no-such-run'))).status).toBe(404);
   }, 120_000);
 
   it('exports trading metrics in Prometheus format', async () => {
-    const res = await http.get('/metrics').expect(200);
-    for (const name of ['tm_bars_processed_total', 'tm_orders_total', 'tm_order_denials_total', 'tm_equity', 'process_cpu_seconds_total']) {
-      expect(res.text).toContain(name);
+    const text = await (await fetch(url('/metrics'))).text();
+    for (const name of ['tm_bars_processed_total', 'tm_orders_total', 'tm_order_denials_total', 'tm_equity', 'tm_runs_total', 'process_cpu_seconds_total']) {
+      expect(text).toContain(name);
     }
-    expect(res.text).toMatch(/tm_bars_processed_total\{instrument="BTCUSDT-PERP.BYBIT"\} \d+/);
+    expect(text).toMatch(/tm_bars_processed_total\{instrument="BTCUSDT-PERP.BYBIT"\} \d+/);
+    expect(text).toMatch(/tm_runs_total\{mode="backtest",status="COMPLETED"\} 1/);
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const code = await trader.stop('SIGTERM');
+    expect(code).toBe(0);
   });
 });

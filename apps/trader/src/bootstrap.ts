@@ -10,7 +10,6 @@ export async function createTraderApp(config: TraderConfig, options: { logger?: 
   TradingMetrics.shared();
   const app = await NestFactory.create(TraderModule.forConfig(config), { logger: options.logger ?? ['error', 'warn', 'log'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -98,7 +98,7 @@ export class BacktestRunner {
       await this.bus.openStream(runId);
       clock.advanceTo(feed.startTs);
       this.bus.publish(
-        new RunStartedEvent({ runId, mode: 'backtest', strategy: strategyName, instruments: instruments.map((i) => i.id), initialCapital: capital, config: runConfig, tsEvent: clock.now() }),
+        new RunStartedEvent({ mode: 'backtest', strategy: strategyName, instruments: instruments.map((i) => i.id), initialCapital: capital, config: runConfig, tsEvent: clock.now() }),
       );
       strategy.start();
       const deniedByReason: Record<string, number> = {};
@@ -129,7 +129,7 @@ export class BacktestRunner {
       const finalEquity = this.portfolio.projection.equity();
       const rejections = this.data.rejectionCounts();
       const barsRejected = Object.values(rejections).reduce((a, b) => a + b, 0);
-      this.bus.publish(new RunCompletedEvent({ runId, bars: this.data.acceptedCount, barsRejected, finalEquity, stateHash, tsEvent: clock.now() }));
+      this.bus.publish(new RunCompletedEvent({ bars: this.data.acceptedCount, barsRejected, finalEquity, stateHash, tsEvent: clock.now() }));
       await this.bus.flush();
       const wallSeconds = (performance.now() - started) / 1000;
 

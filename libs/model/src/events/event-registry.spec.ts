@@ -105,7 +105,6 @@ const SAMPLES: readonly DomainEvent[] = [
   new OrderTriggeredEvent({ ...ids, triggerPrice: Price.parse('43000.10'), tsEvent: 1_006 }),
   filled,
   new RunStartedEvent({
-    runId: 'bt-1',
     mode: 'backtest',
     strategy: 'vol-target-trend',
     instruments: ['BTCUSDT-PERP.BYBIT', 'ETHUSDT-PERP.BYBIT'],
@@ -113,7 +112,7 @@ const SAMPLES: readonly DomainEvent[] = [
     config: { riskPerTrade: '0.01', lookbacks: [20, 50], nested: { on: true, none: null } },
     tsEvent: 0,
   }),
-  new RunCompletedEvent({ runId: 'bt-1', bars: 2190, barsRejected: 2, finalEquity: Money.parse('10523.456789', 'USDT'), stateHash: 'ab12cd', tsEvent: 9_999 }),
+  new RunCompletedEvent({ bars: 2190, barsRejected: 2, finalEquity: Money.parse('10523.456789', 'USDT'), stateHash: 'ab12cd', tsEvent: 9_999 }),
 ];
 
 /** Fields a payload may omit (decoded as null). */

@@ -195,7 +195,7 @@ export class PortfolioProjection {
   }
 
   private onRunStarted(e: RunStartedEvent): void {
-    if (this.started) throw new PortfolioError('PORTFOLIO.ALREADY_STARTED', `run.started for ${e.runId} after the run already started`);
+    if (this.started) throw new PortfolioError('PORTFOLIO.ALREADY_STARTED', `run.started at ${e.tsEvent} after the run already started`);
     this.started = true;
     this.currency = e.initialCapital.currency;
     this.initialCapitalRaw = e.initialCapital.raw;

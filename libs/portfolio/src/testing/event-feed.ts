@@ -53,7 +53,6 @@ export class EventFeed {
 
 export function runStarted(capital: string, ts = 0, currency = 'USDT'): RunStartedEvent {
   return new RunStartedEvent({
-    runId: 'run-1',
     mode: 'backtest',
     strategy: 'test',
     instruments: [BTC, ETH],
