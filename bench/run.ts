@@ -34,9 +34,16 @@ async function backtestOnce(databaseUrl: string, dataDir: string, runId: string,
       { dataDir, source: 'bybit', interval: '1h', instruments: [], from: null, to, initialCapital: '100000', runId },
       () => undefined,
     );
-    const replay = await app.get(ReplayService).replay(runId);
-    if (!replay.matches) throw new Error(`replay mismatch: ${replay.mismatches.join('; ')}`);
-    return { outcome, replay };
+    // Replay three times and keep the median rate: one replay of 55k events takes ~0.5 s, short
+    // enough for a passing hiccup on a shared 2-core machine to move a single figure by 20%.
+    const replays = [];
+    for (let i = 0; i < 3; i++) {
+      const replay = await app.get(ReplayService).replay(runId);
+      if (!replay.matches) throw new Error(`replay mismatch: ${replay.mismatches.join('; ')}`);
+      replays.push(replay);
+    }
+    const rates = replays.map((r) => r.eventsPerSec).sort((a, b) => a - b);
+    return { outcome, replay: replays[0]!, replayFirst: replays[0]!.eventsPerSec, replayMedian: rates[1]! };
   } finally {
     await app.close();
   }
@@ -50,15 +57,19 @@ async function main(): Promise<void> {
   try {
     // Warm-up on the first quarter of the data, then the measured run on all of it.
     await backtestOnce(databaseUrl, dataDir, 'bench-warmup', Date.parse('2024-04-01T00:00:00Z'));
-    const { outcome, replay } = await backtestOnce(databaseUrl, dataDir, 'bench-full', null);
+    const { outcome, replayFirst, replayMedian } = await backtestOnce(databaseUrl, dataDir, 'bench-full', null);
     const barsPerSec = outcome.summary.barsPerSec;
     record('backtest.bars', outcome.summary.bars, 'bars');
     record('backtest.events', outcome.summary.events, 'events');
     record('backtest.barsPerSec', barsPerSec, 'bars/s', '>= 20000');
-    record('replay.eventsPerSec', replay.eventsPerSec, 'events/s', '>= 100000');
+    record('replay.eventsPerSec', replayMedian, 'events/s', '>= 100000');
+    record('replay.firstPassEventsPerSec', replayFirst, 'events/s');
     const baseline = await measureCqrsBaseline(200_000);
     record('cqrs.baselinePerSec', baseline, 'commands/s');
-    record('backtest.vsCqrsBaseline', barsPerSec / baseline, 'ratio');
+    const eventsPerSec = outcome.summary.events / outcome.summary.wallSeconds;
+    record('backtest.eventsPerSec', eventsPerSec, 'events/s');
+    record('backtest.barsVsCqrsBaseline', barsPerSec / baseline, 'ratio');
+    record('backtest.eventsVsCqrsBaseline', eventsPerSec / baseline, 'ratio');
     record('process.peakRssMB', peakRss / 1024 / 1024, 'MB');
   } finally {
     clearInterval(sampler);

@@ -9,7 +9,7 @@ import {
   RUN_REPOSITORY,
   Stage,
   TestClock,
-  readStreamChecked,
+  readStreamPages,
   type EventStore,
   type RunRepository,
 } from '@lib/kernel';
@@ -135,7 +135,7 @@ export class BacktestRunner {
 
       // The hash is computed over what the store holds, read back with gap detection.
       const hasher = new EventStreamHasher();
-      for await (const env of readStreamChecked(this.store, runId)) hasher.add(env);
+      for await (const page of readStreamPages(this.store, runId, 10_000)) for (const env of page) hasher.add(env);
       const eventStreamHash = hasher.digest();
 
       const summary = this.summarize({ runId, request, instruments, capital, bars, funding, barsRejected, rejections, deniedByReason, stateHash, eventStreamHash, events: hasher.events, wallSeconds });

@@ -1,5 +1,5 @@
-import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { Cache } from '@lib/kernel';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Cache, MessageBus, Stage } from '@lib/kernel';
 import {
   BarClosedEvent,
   BarRejectedEvent,
@@ -13,55 +13,54 @@ import {
 } from '@lib/model';
 import { TradingMetrics } from './trading-metrics.js';
 
-type ObservedEvent =
-  | BarClosedEvent
-  | BarRejectedEvent
-  | OrderInitializedEvent
-  | OrderDeniedEvent
-  | OrderSubmittedEvent
-  | OrderAcceptedEvent
-  | OrderRejectedEvent
-  | OrderCanceledEvent
-  | OrderFilledEvent;
+type OrderStatusEvent = OrderInitializedEvent | OrderDeniedEvent | OrderSubmittedEvent | OrderAcceptedEvent | OrderRejectedEvent | OrderCanceledEvent | OrderFilledEvent;
 
 /**
- * An observer on the CQRS EventBus: the ordered bus forwards every event here after the
- * trading path has handled it, so a metrics problem can never stop or reorder trading.
+ * Records trading metrics from the ordered bus, last of all handlers (Stage.RECORDER). A metrics
+ * failure is logged and never stops or reorders trading.
  */
-@EventsHandler(
-  BarClosedEvent,
-  BarRejectedEvent,
-  OrderInitializedEvent,
-  OrderDeniedEvent,
-  OrderSubmittedEvent,
-  OrderAcceptedEvent,
-  OrderRejectedEvent,
-  OrderCanceledEvent,
-  OrderFilledEvent,
-)
-export class MetricsRecorder implements IEventHandler<ObservedEvent> {
+@Injectable()
+export class MetricsRecorder implements OnModuleInit {
+  private readonly logger = new Logger(MetricsRecorder.name);
   private readonly metrics = TradingMetrics.shared();
 
-  constructor(private readonly cache: Cache) {}
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly cache: Cache,
+  ) {}
 
-  handle(event: ObservedEvent): void {
-    this.metrics.eventsStored.inc({ mode: 'backtest' });
-    if (event instanceof BarClosedEvent) {
-      this.metrics.barsProcessed.inc({ instrument: event.instrumentId });
-      return;
+  onModuleInit(): void {
+    this.bus.subscribe(BarClosedEvent, Stage.RECORDER, 'metrics', (e) => this.safely(() => this.metrics.barsProcessed.inc({ instrument: e.instrumentId })));
+    this.bus.subscribe(BarRejectedEvent, Stage.RECORDER, 'metrics', (e) =>
+      this.safely(() => this.metrics.barsRejected.inc({ instrument: e.instrumentId, reason: e.reason })),
+    );
+    this.bus.subscribe(OrderDeniedEvent, Stage.RECORDER, 'metrics', (e) =>
+      this.safely(() => {
+        this.metrics.denials.inc({ instrument: e.instrumentId, reason: e.reason });
+        this.countStatus(e);
+      }),
+    );
+    this.bus.subscribe(OrderFilledEvent, Stage.RECORDER, 'metrics', (e) =>
+      this.safely(() => {
+        this.metrics.fills.inc({ instrument: e.instrumentId, side: e.side });
+        this.countStatus(e);
+      }),
+    );
+    for (const cls of [OrderInitializedEvent, OrderSubmittedEvent, OrderAcceptedEvent, OrderRejectedEvent, OrderCanceledEvent]) {
+      this.bus.subscribe(cls, Stage.RECORDER, 'metrics', (e) => this.safely(() => this.countStatus(e)));
     }
-    if (event instanceof BarRejectedEvent) {
-      this.metrics.barsRejected.inc({ instrument: event.instrumentId, reason: event.reason });
-      return;
-    }
-    if (event instanceof OrderDeniedEvent) this.metrics.denials.inc({ instrument: event.instrumentId, reason: event.reason });
-    if (event instanceof OrderFilledEvent) this.metrics.fills.inc({ instrument: event.instrumentId, side: event.side });
-    this.countStatus(event);
   }
 
-  private countStatus(event: Exclude<ObservedEvent, BarClosedEvent | BarRejectedEvent>): void {
+  private countStatus(event: OrderStatusEvent): void {
     const order = this.cache.order(event.clientOrderId);
-    if (!order) return;
-    this.metrics.orders.inc({ instrument: event.instrumentId, strategy: order.strategyId, status: order.status });
+    if (order) this.metrics.orders.inc({ instrument: event.instrumentId, strategy: order.strategyId, status: order.status });
+  }
+
+  private safely(record: () => void): void {
+    try {
+      record();
+    } catch (err) {
+      this.logger.warn(`metrics not recorded: ${(err as Error).message}`);
+    }
   }
 }

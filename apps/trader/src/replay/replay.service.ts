@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE, EventStreamHasher, RUN_REPOSITORY, readStreamChecked, type EventStore, type RunRepository } from '@lib/kernel';
+import { EVENT_STORE, EventStreamHasher, RUN_REPOSITORY, readStreamPages, type EventStore, type RunRepository } from '@lib/kernel';
 import { RunCompletedEvent, defaultEventRegistry } from '@lib/model';
 import { PortfolioProjection } from '@lib/portfolio';
 
@@ -43,11 +43,13 @@ export class ReplayService {
     const projection = new PortfolioProjection();
     const hasher = new EventStreamHasher();
     let completed: RunCompletedEvent | null = null;
-    for await (const envelope of readStreamChecked(this.store, runId)) {
-      const event = this.registry.decode(envelope.type, envelope.version, envelope.payload);
-      projection.apply(event, envelope);
-      hasher.add(envelope);
-      if (event instanceof RunCompletedEvent) completed = event;
+    for await (const page of readStreamPages(this.store, runId, 10_000)) {
+      for (const envelope of page) {
+        const event = this.registry.decode(envelope.type, envelope.version, envelope.payload);
+        projection.apply(event, envelope);
+        hasher.add(envelope);
+        if (event instanceof RunCompletedEvent) completed = event;
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     const stateHash = projection.stateHash();

@@ -80,7 +80,8 @@ export class ExecutionEngine implements ExecutionReportSink, OnModuleInit {
       this.bus.publish(event);
       return;
     }
-    if (!this.cache.order(event.clientOrderId)) {
+    const order = this.cache.order(event.clientOrderId);
+    if (!order) {
       throw new ExecutionError('EXECUTION.UNKNOWN_ORDER', `venue reported ${event.type} for unknown order ${event.clientOrderId}`);
     }
     if (event instanceof OrderFilledEvent) {
@@ -91,6 +92,9 @@ export class ExecutionEngine implements ExecutionReportSink, OnModuleInit {
       }
       this.seenTrades.add(key);
     }
+    // Refuse an illegal report before it is stamped and stored: the stream must stay replayable.
+    // Reports queued behind this one (same dispatch) are checked again when applied.
+    if (!this.bus.isDispatching) order.check(event);
     this.bus.publish(event);
   }
 
@@ -98,5 +102,6 @@ export class ExecutionEngine implements ExecutionReportSink, OnModuleInit {
     const order = this.cache.order(event.clientOrderId);
     if (!order) throw new ExecutionError('EXECUTION.UNKNOWN_ORDER', `${event.type} for unknown order ${event.clientOrderId}`);
     order.apply(event);
+    this.cache.orderUpdated(order);
   }
 }

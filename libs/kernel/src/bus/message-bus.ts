@@ -88,6 +88,11 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
     this.eventBus.publisher = this as unknown as IEventPublisher;
   }
 
+  /** The CQRS EventBus stream that @EventsHandler observers subscribe to. */
+  private get observers() {
+    return this.eventBus.subject$;
+  }
+
   /** Starts writing to a stream (one run). Continues the global seq and the stream's own position. */
   async openStream(streamId: string): Promise<void> {
     if (this.buffer.length > 0) await this.flush();
@@ -100,6 +105,11 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
   get currentStream(): string | null {
     return this.streamId;
   }
+  /** True while handlers of an event are running (a publish now is queued behind them). */
+  get isDispatching(): boolean {
+    return this.draining;
+  }
+
   get publishedCount(): number {
     return this.published;
   }
@@ -212,7 +222,7 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
           this.sagaError = null;
           throw err;
         }
-        this.eventBus.subject$.next(event);
+        if (this.observers.observed) this.observers.next(event);
       }
     } catch (err) {
       this.logger.error(`trading path failed at seq ${this.current?.seq} (${this.current?.type}): ${(err as Error).message}`);

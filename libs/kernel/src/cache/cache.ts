@@ -44,6 +44,8 @@ export class Cache {
   private readonly instrumentsById = new Map<InstrumentId, Instrument>();
   private readonly barsById = new Map<InstrumentId, BarRing>();
   private readonly ordersById = new Map<ClientOrderId, Order>();
+  /** Orders not yet terminal, by instrument: what strategies and risk ask for on every bar. */
+  private readonly workingByInstrument = new Map<InstrumentId, Map<ClientOrderId, Order>>();
 
   constructor(private readonly barCapacity = 2000) {}
 
@@ -86,6 +88,21 @@ export class Cache {
       throw new CacheError('CACHE.DUPLICATE_ORDER', `order ${order.clientOrderId} already exists`);
     }
     this.ordersById.set(order.clientOrderId, order);
+    this.orderUpdated(order);
+  }
+
+  /** Called by the execution engine after an order changed: keeps the working-order index true. */
+  orderUpdated(order: Order): void {
+    let working = this.workingByInstrument.get(order.instrumentId);
+    if (order.isTerminal) {
+      working?.delete(order.clientOrderId);
+      return;
+    }
+    if (!working) {
+      working = new Map();
+      this.workingByInstrument.set(order.instrumentId, working);
+    }
+    working.set(order.clientOrderId, order);
   }
   order(id: ClientOrderId): Order | undefined {
     return this.ordersById.get(id);
@@ -98,10 +115,18 @@ export class Cache {
     for (const o of this.ordersById.values()) if (o.isOpen && (!instrumentId || o.instrumentId === instrumentId)) out.push(o);
     return out;
   }
-  /** Orders not yet terminal, including INITIALIZED ones still with risk. */
+  /** Orders not yet terminal (including INITIALIZED ones still with risk), in submission order. */
   workingOrders(instrumentId?: InstrumentId): Order[] {
+    if (instrumentId !== undefined) {
+      const working = this.workingByInstrument.get(instrumentId);
+      return working ? [...working.values()] : [];
+    }
     const out: Order[] = [];
-    for (const o of this.ordersById.values()) if (!o.isTerminal && (!instrumentId || o.instrumentId === instrumentId)) out.push(o);
+    for (const working of this.workingByInstrument.values()) out.push(...working.values());
     return out;
+  }
+
+  hasWorkingOrders(instrumentId: InstrumentId): boolean {
+    return (this.workingByInstrument.get(instrumentId)?.size ?? 0) > 0;
   }
 }

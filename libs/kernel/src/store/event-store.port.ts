@@ -30,8 +30,11 @@ export class EventStreamGapError extends Error {
   }
 }
 
-/** Reads a whole stream page by page and fails on any gap in streamSeq or any non-increasing seq. */
-export async function* readStreamChecked(store: EventStore, streamId: string, pageSize = 5000): AsyncGenerator<EventEnvelope> {
+/**
+ * Reads a whole stream page by page and fails on any gap in streamSeq or any non-increasing
+ * seq. Yields pages, so a replay pays one await per page rather than one per event.
+ */
+export async function* readStreamPages(store: EventStore, streamId: string, pageSize = 5000): AsyncGenerator<readonly EventEnvelope[]> {
   let expected = 1;
   let lastSeq = 0;
   for (;;) {
@@ -41,8 +44,13 @@ export async function* readStreamChecked(store: EventStore, streamId: string, pa
       if (env.seq <= lastSeq) throw new EventStreamGapError(streamId, lastSeq + 1, env.seq);
       lastSeq = env.seq;
       expected++;
-      yield env;
     }
+    if (page.length > 0) yield page;
     if (page.length < pageSize) return;
   }
+}
+
+/** The same, one event at a time. */
+export async function* readStreamChecked(store: EventStore, streamId: string, pageSize = 5000): AsyncGenerator<EventEnvelope> {
+  for await (const page of readStreamPages(store, streamId, pageSize)) yield* page;
 }

@@ -10,13 +10,16 @@ import type { EventEnvelope } from './event-envelope.js';
 export class EventStreamHasher {
   private readonly hash: Hash = createHash('sha256');
   private readonly positions = new Map<string, number>();
+  private pending: string[] = [];
   private count = 0;
 
   add(env: EventEnvelope): void {
     this.positions.set(env.eventId, env.streamSeq);
     const correlation = this.positions.get(env.correlationId) ?? -1;
     const causation = env.causationId === null ? 0 : (this.positions.get(env.causationId) ?? -1);
-    this.hash.update(`${env.streamSeq}|${env.type}|${env.version}|${env.tsEvent}|${correlation}|${causation}|${env.payload}\n`);
+    this.pending.push(`${env.streamSeq}|${env.type}|${env.version}|${env.tsEvent}|${correlation}|${causation}|${env.payload}\n`);
+    // Hashing in blocks: one update per 512 lines costs far less than one per line.
+    if (this.pending.length === 512) this.drain();
     this.count++;
   }
 
@@ -25,6 +28,13 @@ export class EventStreamHasher {
   }
 
   digest(): string {
+    this.drain();
     return this.hash.digest('hex');
+  }
+
+  private drain(): void {
+    if (this.pending.length === 0) return;
+    this.hash.update(this.pending.join(''));
+    this.pending = [];
   }
 }

@@ -98,10 +98,27 @@ function parseString<T>(json: JsonValue | undefined, path: string, parse: (text:
 export type Schema = Record<string, FieldCodec<unknown>>;
 export type FieldsOf<S extends Schema> = { readonly [K in keyof S]: S[K] extends FieldCodec<infer T> ? T : never };
 
+/** Per schema: its keys, codecs and error paths, computed once (decoding runs per stored event on replay). */
+const plans = new WeakMap<Schema, Map<string, Array<readonly [string, FieldCodec<unknown>, string]>>>();
+
+function planOf(schema: Schema, path: string): Array<readonly [string, FieldCodec<unknown>, string]> {
+  let byPath = plans.get(schema);
+  if (!byPath) {
+    byPath = new Map();
+    plans.set(schema, byPath);
+  }
+  let plan = byPath.get(path);
+  if (!plan) {
+    plan = Object.keys(schema).map((key) => [key, schema[key]!, `${path}.${key}`] as const);
+    byPath.set(path, plan);
+  }
+  return plan;
+}
+
 export function encodeFields<S extends Schema>(schema: S, value: FieldsOf<S>): JsonObject {
   const out: JsonObject = {};
-  for (const key of Object.keys(schema)) {
-    out[key] = schema[key]!.encode((value as Record<string, unknown>)[key]);
+  for (const [key, codec] of planOf(schema, '')) {
+    out[key] = codec.encode((value as Record<string, unknown>)[key]);
   }
   return out;
 }
@@ -109,8 +126,8 @@ export function encodeFields<S extends Schema>(schema: S, value: FieldsOf<S>): J
 export function decodeFields<S extends Schema>(schema: S, json: JsonValue, path: string): FieldsOf<S> {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CodecError(`${path}: expected an object`);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(schema)) {
-    out[key] = schema[key]!.decode(json[key], `${path}.${key}`);
+  for (const [key, codec, fieldPath] of planOf(schema, path)) {
+    out[key] = codec.decode(json[key], fieldPath);
   }
   return out as FieldsOf<S>;
 }

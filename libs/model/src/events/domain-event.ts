@@ -57,11 +57,12 @@ export function defineEvent<S extends Schema>(type: string, version: number, sch
       (this as { tsEvent: number }).tsEvent = fields.tsEvent;
     }
     static fromPayload(payload: JsonValue): Defined {
-      const fields = decodeFields(schema, payload, type);
+      const fields = decodeFields(schema, payload, type) as FieldsOf<S> & { tsEvent: number };
       const ts = (payload as JsonObject).tsEvent;
       if (typeof ts !== 'number' || !Number.isSafeInteger(ts)) throw new CodecError(`${type}.tsEvent: expected an integer`);
+      fields.tsEvent = ts;
       // `this` is the concrete subclass, so decoding yields e.g. an OrderFilledEvent instance.
-      return new this({ ...fields, tsEvent: ts });
+      return new this(fields);
     }
   }
   return Defined as unknown as DefinedEvent<S>;

@@ -120,6 +120,17 @@ export class Order {
     return Price.fromRaw(divRound(this.filledNotional18, this.filledQty.raw * step, 'HALF_EVEN') * step, precision);
   }
 
+  /** The status `event` would lead to; throws (and changes nothing) when it may not be applied. */
+  check(event: OrderEvent): OrderStatus {
+    if (event.clientOrderId !== this.clientOrderId) {
+      throw new OrderInvariantError('ORDER.WRONG_ORDER', `event for ${event.clientOrderId} applied to ${this.clientOrderId}`);
+    }
+    if (event instanceof OrderInitializedEvent) {
+      throw new OrderInvariantError('ORDER.ALREADY_INITIALIZED', `order ${this.clientOrderId} is already initialized`);
+    }
+    return nextOrderStatus(this.clientOrderId, this.status, this.statusEventOf(event));
+  }
+
   /** Applies a lifecycle event. An illegal (status, event) pair throws InvalidOrderTransitionError. */
   apply(event: OrderEvent): void {
     if (event.clientOrderId !== this.clientOrderId) {

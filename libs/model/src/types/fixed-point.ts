@@ -30,6 +30,56 @@ const DECIMAL = /^([+-])?(\d+)(?:\.(\d*))?$|^([+-])?\.(\d+)$/;
  * which is the precision a price or quantity read from the wire must keep to re-encode identically.
  */
 export function parseDecimal(text: string): { raw: bigint; decimals: number; written: number } {
+  return parseDecimalFast(text) ?? parseDecimalGeneral(text);
+}
+
+const POW10: readonly bigint[] = Array.from({ length: FIXED_PRECISION + 1 }, (_, i) => 10n ** BigInt(i));
+
+/**
+ * The common case on the hot path (market data, stored events): `-?digits[.digits]` with at most
+ * 15 significant digits, accumulated exactly in a double (integers < 2^53 are exact) and scaled
+ * with one bigint multiplication. Anything else returns null and takes the general parser.
+ */
+function parseDecimalFast(text: string): { raw: bigint; decimals: number; written: number } | null {
+  const n = text.length;
+  let i = 0;
+  let negative = false;
+  if (n > 0 && text.charCodeAt(0) === 45 /* - */) {
+    negative = true;
+    i = 1;
+  }
+  let digits = 0;
+  let count: number;
+  let intDigits = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    digits = digits * 10 + c;
+    intDigits++;
+  }
+  if (intDigits === 0) return null;
+  count = intDigits;
+  let written = 0;
+  let decimals = 0;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46 /* . */) return null;
+    i++;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return null;
+      digits = digits * 10 + c;
+      written++;
+      if (c !== 0) decimals = written;
+    }
+    if (written === 0) return null;
+  }
+  count += written;
+  if (count > 15 || written > FIXED_PRECISION) return null;
+  const raw = BigInt(digits) * POW10[FIXED_PRECISION - written]!;
+  return { raw: negative ? -raw : raw, decimals, written };
+}
+
+function parseDecimalGeneral(text: string): { raw: bigint; decimals: number; written: number } {
   const trimmed = text.trim();
   const m = DECIMAL.exec(trimmed);
   if (!m) throw new FixedPointError('FIXED.NOT_A_DECIMAL', `not a decimal number: '${text}'`);

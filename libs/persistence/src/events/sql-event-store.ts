@@ -89,10 +89,13 @@ export class SqlEventStore implements EventStore {
     this.assertOpen();
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`readStream limit must be a non-negative integer, got ${limit}`);
     if (limit === 0) return [];
-    const rows = await this.gateway.select<StoredEventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_seq > ? ORDER BY stream_seq LIMIT ?`,
-      [streamId, afterStreamSeq, limit],
-    );
+    const sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_seq > ? ORDER BY stream_seq LIMIT ?`;
+    if (this.gateway instanceof SqliteGateway) {
+      // Replay reads whole streams: array rows skip an object per row (about twice as fast).
+      const rows = await this.gateway.selectRaw(sql, [streamId, afterStreamSeq, limit]);
+      return rows.map(envelopeFromArray);
+    }
+    const rows = await this.gateway.select<StoredEventRow>(sql, [streamId, afterStreamSeq, limit]);
     return rows.map(toEnvelope);
   }
 
@@ -109,6 +112,22 @@ export class SqlEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new PersistenceUnavailableError('event store is closed');
   }
+}
+
+/** A row of SELECT_COLUMNS as an array (SQLite returns integers as numbers already). */
+function envelopeFromArray(row: unknown[]): EventEnvelope {
+  return {
+    seq: int64(row[0], 'events.seq'),
+    eventId: row[1] as string,
+    streamId: row[2] as string,
+    streamSeq: row[3] as number,
+    type: row[4] as string,
+    version: row[5] as number,
+    tsEvent: int64(row[6], 'events.ts_event'),
+    correlationId: row[7] as string,
+    causationId: row[8] as string | null,
+    payload: row[9] as string,
+  };
 }
 
 function toEnvelope(row: StoredEventRow): EventEnvelope {

@@ -76,6 +76,7 @@ export class SqliteGateway implements SqlGateway {
   readonly dialect = 'sqlite' as const;
   private handle: BetterSqlite3.Database | null = null;
   private readonly statements = new Map<string, BetterSqlite3.Statement<SqlValue[]>>();
+  private readonly rawStatements = new Map<string, BetterSqlite3.Statement<SqlValue[]>>();
   private runPlanAtomically: (plan: SqlPlan<unknown>) => unknown = () => {
     throw new Error('SqliteGateway: no handle yet');
   };
@@ -88,6 +89,7 @@ export class SqliteGateway implements SqlGateway {
     if (db !== this.handle) {
       this.handle = db;
       this.statements.clear();
+      this.rawStatements.clear();
       // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
       this.runPlanAtomically = db.transaction((plan: SqlPlan<unknown>) => this.runPlan(plan)).immediate;
     }
@@ -96,6 +98,18 @@ export class SqliteGateway implements SqlGateway {
 
   async select<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     return this.runStatement({ sql, params, returns: 'rows' }) as Row[];
+  }
+
+  /** Rows as arrays in column order: no per-row object, for the hot read of event streams. */
+  async selectRaw(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+    const db = this.nativeHandle();
+    let prepared = this.rawStatements.get(sql);
+    if (!prepared) {
+      prepared = db.prepare<SqlValue[]>(sql).raw(true);
+      if (this.rawStatements.size >= STATEMENT_CACHE_SIZE) this.rawStatements.clear();
+      this.rawStatements.set(sql, prepared);
+    }
+    return prepared.all(...params) as unknown[][];
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {

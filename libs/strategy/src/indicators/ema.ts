@@ -11,6 +11,7 @@ export class Ema {
   }
 
   update(value: number): number {
+    if (!Number.isFinite(value)) throw new RangeError(`EMA input must be a finite number, got ${value}`);
     this.count++;
     if (this.count < this.period) {
       this.sum += value;

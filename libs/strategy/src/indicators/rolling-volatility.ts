@@ -13,7 +13,7 @@ export class RollingVolatility {
   }
 
   update(price: number): number {
-    if (!(price > 0)) throw new RangeError(`price must be positive, got ${price}`);
+    if (!(Number.isFinite(price) && price > 0)) throw new RangeError(`price must be a positive finite number, got ${price}`);
     if (Number.isNaN(this.lastPrice)) {
       this.lastPrice = price;
       return Number.NaN;

@@ -62,7 +62,7 @@ export class VolTargetTrendStrategy extends Strategy {
     const sigmaBar = state.vol.update(close);
     if (!state.slow.ready || Number.isNaN(sigmaBar) || sigmaBar <= 0) return;
     // Never stack orders: wait until the previous one for this instrument is done.
-    if (this.cache.workingOrders(bar.instrumentId).length > 0) return;
+    if (this.cache.hasWorkingOrders(bar.instrumentId)) return;
 
     const periodsPerYear = (DAYS_PER_YEAR * 86_400_000) / BAR_INTERVALS[bar.interval];
     const sigmaAnnual = sigmaBar * Math.sqrt(periodsPerYear);
