@@ -6,7 +6,8 @@ export const DATA_PROVIDERS = [DataEngine];
 
 /**
  * The DataEngine, on the kernel's MessageBus and Cache (KernelModule, global). The catalog
- * importer also needs a BarRepository (BAR_REPOSITORY, from persistence): `DataModule.withCatalog()`.
+ * importer needs only a BarRepository (BAR_REPOSITORY, from persistence): CatalogModule, which
+ * an import job uses without any kernel; `DataModule.withCatalog()` gives both.
  */
 @Module({ providers: DATA_PROVIDERS, exports: DATA_PROVIDERS })
 export class DataModule {
@@ -14,3 +15,7 @@ export class DataModule {
     return { module: DataModule, providers: [CatalogImporter], exports: [CatalogImporter] };
   }
 }
+
+/** The catalog importer alone: no kernel needed (used by `npm run import`). */
+@Module({ providers: [CatalogImporter], exports: [CatalogImporter] })
+export class CatalogModule {}

@@ -6,3 +6,4 @@ export * from './engine/data-engine.js';
 export * from './feed/backtest-feed.js';
 export * from './catalog/catalog-importer.js';
 export * from './data.module.js';
+export * from './feed/catalog-feed.js';

@@ -13,7 +13,7 @@ export function writeBacktestOutput(outDir: string, outcome: BacktestOutcome): {
   writeFileSync(summary, `${JSON.stringify(outcome.summary, null, 2)}\n`);
   const lines = ['timestamp,iso,equity,drawdown', ...outcome.equityCurve.map((p) => `${p.ts},${new Date(p.ts).toISOString()},${p.equity.toFixed(6)},${p.drawdown.toFixed(6)}`)];
   writeFileSync(equityCsv, `${lines.join('\n')}\n`);
-  writeFileSync(chart, renderEquityChart(outcome.equityCurve, `Trade-Matrix backtest ${outcome.summary.runId} (${outcome.summary.instruments.join(', ')})`));
+  writeFileSync(chart, renderEquityChart(outcome.equityCurve, `${outcome.summary.runId}: ${outcome.summary.instruments.map((i) => i.split('-')[0]).join(' + ')} ${outcome.summary.interval}, ${outcome.summary.strategy}`));
   return { summary, equityCsv, chart };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  BAR_REPOSITORY,
   Cache,
   Clock,
   EVENT_STORE,
@@ -10,10 +11,11 @@ import {
   Stage,
   TestClock,
   readStreamPages,
+  type BarRepository,
   type EventStore,
   type RunRepository,
 } from '@lib/kernel';
-import { BacktestFeed, DataEngine } from '@lib/data';
+import { BacktestFeed, DataEngine, loadCatalogFeed } from '@lib/data';
 import { Money, OrderDeniedEvent, RunCompletedEvent, RunStartedEvent, instrumentFromSpec, type Instrument, type JsonObject } from '@lib/model';
 import { PortfolioService, computeStatistics } from '@lib/portfolio';
 import { EXECUTION_CLIENT } from '@lib/execution';
@@ -50,6 +52,7 @@ export class BacktestRunner {
     @Inject(EXECUTION_CLIENT) private readonly venue: SimulatedVenue,
     @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(BAR_REPOSITORY) private readonly catalog: BarRepository,
     @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
   ) {}
 
@@ -58,21 +61,17 @@ export class BacktestRunner {
     const clock = this.clock;
     const instruments = this.selectInstruments(request.instruments);
     for (const instrument of instruments) this.cache.addInstrument(instrument);
-    const feed = await BacktestFeed.load({
-      dataDir: request.dataDir,
-      source: request.source,
-      interval: request.interval,
-      instruments,
-      from: request.from,
-      to: request.to,
-    });
-    if (feed.barCount === 0) throw new Error(`no ${request.source} ${request.interval} bars for ${instruments.map((i) => i.id).join(', ')} in ${request.dataDir}`);
+    const feed = request.catalog
+      ? await loadCatalogFeed(this.catalog, { interval: request.interval, instruments, from: request.from, to: request.to })
+      : await BacktestFeed.load({ dataDir: request.dataDir, source: request.source, interval: request.interval, instruments, from: request.from, to: request.to });
+    const where = request.catalog ? 'the catalog (run `npm run import` first)' : request.dataDir;
+    if (feed.barCount === 0) throw new Error(`no ${request.source} ${request.interval} bars for ${instruments.map((i) => i.id).join(', ')} in ${where}`);
 
     const runId = request.runId ?? `bt-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     const strategyName = this.config.strategy.name;
     const capital = Money.parse(request.initialCapital, instruments[0]!.settlement);
     const runConfig: JsonObject = {
-      request: { source: request.source, interval: request.interval, instruments: instruments.map((i) => i.id), from: iso(request.from), to: iso(request.to) },
+      request: { source: request.catalog ? 'catalog' : request.source, interval: request.interval, instruments: instruments.map((i) => i.id), from: iso(request.from), to: iso(request.to) },
       strategy: { ...this.config.strategy },
       venue: { ...this.config.venue },
       risk: { ...this.config.risk },

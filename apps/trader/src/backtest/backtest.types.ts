@@ -1,7 +1,10 @@
 import type { JsonObject } from '@lib/model';
 
 export interface BacktestRequest {
+  /** Folder of CSV files; ignored when `catalog` is set. */
   readonly dataDir: string;
+  /** Read bars and funding from the bar catalog in the store (filled by `npm run import` / `npm run ingest`). */
+  readonly catalog?: boolean;
   readonly source: string;
   readonly interval: '1h' | '4h' | '1d';
   /** Instrument ids, e.g. BTCUSDT-PERP.BYBIT; empty = every configured instrument. */

@@ -30,6 +30,7 @@ async function main(): Promise<number> {
       to: parseDate('to', args.to),
       initialCapital: config.backtest.initialCapital,
       ...(args['run-id'] ? { runId: args['run-id'] } : {}),
+      ...(args.catalog ? { catalog: true } : {}),
     });
     const files = writeBacktestOutput(args.out ?? 'out', outcome);
     console.log(renderSummaryTable(outcome));

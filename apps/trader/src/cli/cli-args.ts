@@ -29,6 +29,7 @@ export function parseBacktestArgs(argv: string[]) {
       capital: { type: 'string' },
       strategy: { type: 'string' },
       'run-id': { type: 'string' },
+      catalog: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -46,4 +47,5 @@ export const BACKTEST_USAGE = `usage: npm run backtest -- [options]
   --capital <amount>    initial capital in USDT (default: 100000)
   --strategy <name>     vol-target-trend (the baseline until the ML strategy lands)
   --run-id <id>         explicit run id (default: generated)
+  --catalog             read bars and funding from the store's catalog (npm run import) instead of CSV files
   DATABASE_URL          sqlite:<file> (default sqlite:var/trade-matrix.sqlite) or postgres://...`;
