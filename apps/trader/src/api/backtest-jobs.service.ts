@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { TraderConfig } from '@config';
@@ -7,6 +6,7 @@ import { BacktestModule } from '../backtest/backtest.module.js';
 import { BacktestRunner } from '../backtest/backtest.runner.js';
 import type { BacktestRequest } from '../backtest/backtest.types.js';
 import { TradingMetrics } from '../metrics/trading-metrics.js';
+import { newBacktestRunId } from '../backtest/run-id.js';
 
 /**
  * Backtests started through the API run in the background, one at a time (the kernel is a
@@ -21,7 +21,7 @@ export class BacktestJobsService {
   constructor(@Inject(TRADER_CONFIG) private readonly config: TraderConfig) {}
 
   start(request: Omit<BacktestRequest, 'runId'>): string {
-    const runId = `bt-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const runId = newBacktestRunId();
     this.active.add(runId);
     this.queue = this.queue.then(() => this.execute({ ...request, runId }));
     return runId;

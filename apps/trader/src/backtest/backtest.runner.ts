@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   BAR_REPOSITORY,
@@ -25,6 +24,7 @@ import { redactConfig, type TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
 import { ProgressReporter } from '../reporting/progress.js';
 import type { BacktestRequest, BacktestSummary } from './backtest.types.js';
+import { newBacktestRunId } from './run-id.js';
 
 export interface BacktestOutcome {
   readonly summary: BacktestSummary;
@@ -67,7 +67,7 @@ export class BacktestRunner {
     const where = request.catalog ? 'the catalog (run `npm run import` first)' : request.dataDir;
     if (feed.barCount === 0) throw new Error(`no ${request.source} ${request.interval} bars for ${instruments.map((i) => i.id).join(', ')} in ${where}`);
 
-    const runId = request.runId ?? `bt-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const runId = request.runId ?? newBacktestRunId();
     const strategyName = this.config.strategy.name;
     const capital = Money.parse(request.initialCapital, instruments[0]!.settlement);
     const runConfig: JsonObject = {

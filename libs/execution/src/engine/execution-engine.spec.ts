@@ -1,166 +1,37 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Cache, Clock, EVENT_STORE, InMemoryEventStore, KernelModule, MessageBus, TestClock, type EventEnvelope } from '@lib/kernel';
+import type { EventEnvelope } from '@lib/kernel';
 import {
-  BarClosedEvent,
   InvalidOrderTransitionError,
-  Money,
   OrderAcceptedEvent,
   OrderFilledEvent,
-  Price,
-  Quantity,
-  RunStartedEvent,
   SubmitOrderCommand,
   clientOrderId,
   defaultEventRegistry,
-  instrumentFromSpec,
-  strategyId,
   type Bar,
-  type Instrument,
-  type InstrumentSpec,
   type OrderSide,
   type SubmitOrderSpec,
 } from '@lib/model';
-import { PortfolioModule } from '@lib/portfolio';
-import { DEFAULT_RISK_LIMITS_SPEC, RiskModule } from '@lib/risk';
-import { SimulatedVenue } from '@lib/venues-sim';
-import { defaultInstrumentSpecs } from '@config';
-import { EXECUTION_CLIENT } from '../ports/execution-client.port.js';
-import { ExecutionModule } from '../execution.module.js';
-import { ExecutionEngine, ExecutionError } from './execution-engine.js';
+import { configuredInstrument, loadBars } from '../../../../test/support/real-bars.js';
+import { marketOrderSpec, tradingKernelPerTest, type TradingKernel } from '../../../../test/support/trading-kernel.js';
+import { ExecutionError } from './execution-engine.js';
 
 // Real Bybit BTC perpetual bars, parsed as decimals; the instrument is the one the trader is configured with.
-const DATA_DIR = process.env.TM_DATA_DIR ?? fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
-const FOUR_HOURS = 14_400_000;
-const STREAM = 't';
+const BTC = configuredInstrument('BTCUSDT-PERP.BYBIT');
 
-const BTC: Instrument = instrumentFromSpec((defaultInstrumentSpecs() as InstrumentSpec[]).find((s) => s.id === 'BTCUSDT-PERP.BYBIT')!);
-
-function realBars(count: number): Bar[] {
-  const lines = readFileSync(`${DATA_DIR}/bybit_BTCUSDT_4h.csv`, 'utf8').trim().split('\n').slice(1, count + 1);
-  return lines.map((line) => {
-    const [ts, open, high, low, close, volume] = line.split(',') as [string, string, string, string, string, string];
-    const px = (text: string) => Price.parse(text, BTC.pricePrecision);
-    return {
-      instrumentId: BTC.id,
-      interval: '4h',
-      tsOpen: Number(ts),
-      tsClose: Number(ts) + FOUR_HOURS,
-      open: px(open),
-      high: px(high),
-      low: px(low),
-      close: px(close),
-      volume: Quantity.parse(volume, BTC.sizePrecision),
-    };
-  });
-}
-
-/** The event store the persistence module would provide. */
-@Global()
-@Module({})
-class InMemoryStoreModule {
-  static with(store: InMemoryEventStore): DynamicModule {
-    return { module: InMemoryStoreModule, providers: [{ provide: EVENT_STORE, useValue: store }], exports: [EVENT_STORE] };
-  }
-}
-
-interface Kernel {
-  moduleRef: TestingModule;
-  store: InMemoryEventStore;
-  bus: MessageBus;
-  cache: Cache;
-  clock: TestClock;
-  venue: SimulatedVenue;
-  engine: ExecutionEngine;
-  /** Flushes the bus and returns the stored stream. */
-  stream(): Promise<EventEnvelope[]>;
-  /** What the DataEngine does with an accepted bar: clock, cache, venue matching, then bar.closed. */
-  closeBar(bar: Bar): void;
-}
-
-async function bootKernel(): Promise<Kernel> {
-  const store = new InMemoryEventStore();
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      KernelModule.forRoot({ clock: 'test' }),
-      InMemoryStoreModule.with(store),
-      ExecutionModule.withClient({
-        provide: EXECUTION_CLIENT,
-        useFactory: (cache: Cache, clock: Clock) => new SimulatedVenue({}, cache, clock),
-        inject: [Cache, Clock],
-      }),
-      RiskModule.forRoot(DEFAULT_RISK_LIMITS_SPEC),
-      PortfolioModule,
-    ],
-  }).compile();
-  moduleRef.useLogger(false);
-  await moduleRef.init();
-  const bus = moduleRef.get(MessageBus);
-  const cache = moduleRef.get(Cache);
-  const clock = moduleRef.get(Clock) as TestClock;
-  const venue = moduleRef.get<SimulatedVenue>(EXECUTION_CLIENT);
-  await bus.openStream(STREAM);
-  cache.addInstrument(BTC);
-  bus.publish(
-    new RunStartedEvent({ mode: 'backtest', strategy: 'test', instruments: [BTC.id], initialCapital: Money.parse('100000', 'USDT'), config: {}, tsEvent: clock.now() }),
-  );
-  return {
-    moduleRef,
-    store,
-    bus,
-    cache,
-    clock,
-    venue,
-    engine: moduleRef.get(ExecutionEngine),
-    stream: async () => {
-      await bus.flush();
-      return store.events.filter((e) => e.streamId === STREAM);
-    },
-    closeBar: (bar: Bar) => {
-      clock.advanceTo(bar.tsClose);
-      cache.addBar(bar);
-      venue.onBar(bar);
-      bus.publish(BarClosedEvent.of(bar));
-    },
-  };
-}
-
-function marketOrder(id: string, side: OrderSide, qty: string): SubmitOrderSpec {
-  return {
-    clientOrderId: clientOrderId(id),
-    strategyId: strategyId('S-1'),
-    instrumentId: BTC.id,
-    side,
-    orderType: 'MARKET',
-    quantity: Quantity.parse(qty, BTC.sizePrecision),
-    price: null,
-    triggerPrice: null,
-    timeInForce: 'GTC',
-    reduceOnly: false,
-    tag: null,
-  };
-}
+const marketOrder = (id: string, side: OrderSide, qty: string): SubmitOrderSpec => marketOrderSpec(BTC, id, side, qty);
 
 const ofOrder = (events: EventEnvelope[], id: string) => events.filter((e) => e.type.startsWith('order.') && (JSON.parse(e.payload) as { clientOrderId: string }).clientOrderId === id);
 const decode = (env: EventEnvelope) => defaultEventRegistry().decode(env.type, env.version, env.payload);
 
 describe('ExecutionEngine (kernel, pre-trade risk, simulated venue)', () => {
-  let k: Kernel;
+  let k: TradingKernel;
   let bars: Bar[];
 
   beforeAll(() => {
-    bars = realBars(3);
+    bars = loadBars('bybit_BTCUSDT_4h.csv', BTC, 3);
   });
 
-  beforeEach(async () => {
-    k = await bootKernel();
-  });
-
-  afterEach(async () => {
-    await k.moduleRef.close();
-  });
+  // a fresh kernel with pre-trade risk and the simulated venue for each test; the run has started on stream 't'
+  tradingKernelPerTest({ instruments: [BTC], streamId: 't' }, (booted) => (k = booted));
 
   describe('given a bar in the cache, when a MARKET SubmitOrderCommand is sent', () => {
     beforeEach(() => {

@@ -1,144 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Cache, Clock, EVENT_STORE, InMemoryEventStore, KernelModule, MessageBus, TestClock, type EventEnvelope } from '@lib/kernel';
-import { EXECUTION_CLIENT, ExecutionModule } from '@lib/execution';
-import {
-  BarClosedEvent,
-  Money,
-  Price,
-  Quantity,
-  RunStartedEvent,
-  SubmitOrderCommand,
-  clientOrderId,
-  instrumentFromSpec,
-  instrumentId,
-  strategyId,
-  type Bar,
-  type Instrument,
-  type InstrumentSpec,
-  type OrderSide,
-  type SubmitOrderSpec,
-} from '@lib/model';
-import { PortfolioModule, PortfolioService } from '@lib/portfolio';
-import { SimulatedVenue } from '@lib/venues-sim';
-import { defaultInstrumentSpecs } from '@config';
-import { DEFAULT_RISK_LIMITS_SPEC } from '../checks/risk-limits.js';
-import { RiskModule } from '../risk.module.js';
-import { TradingStateService } from '../state/trading-state.service.js';
+import type { EventEnvelope } from '@lib/kernel';
+import { Price, Quantity, SubmitOrderCommand, clientOrderId, instrumentId, type Bar, type OrderSide, type SubmitOrderSpec } from '@lib/model';
+import { configuredInstrument, loadBars } from '../../../../test/support/real-bars.js';
+import { marketOrderSpec, tradingKernelPerTest, type TradingKernel } from '../../../../test/support/trading-kernel.js';
 
 // Real Bybit BTC perpetual bars (decimals, not floats) and the instrument the trader is configured with.
-const DATA_DIR = process.env.TM_DATA_DIR ?? fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
-const FOUR_HOURS = 14_400_000;
-const STREAM = 'risk-saga';
+const BTC = configuredInstrument('BTCUSDT-PERP.BYBIT');
 
-const BTC: Instrument = instrumentFromSpec((defaultInstrumentSpecs() as InstrumentSpec[]).find((s) => s.id === 'BTCUSDT-PERP.BYBIT')!);
-
-function realBars(count: number): Bar[] {
-  const lines = readFileSync(`${DATA_DIR}/bybit_BTCUSDT_4h.csv`, 'utf8').trim().split('\n').slice(1, count + 1);
-  return lines.map((line) => {
-    const [ts, open, high, low, close, volume] = line.split(',') as [string, string, string, string, string, string];
-    const px = (text: string) => Price.parse(text, BTC.pricePrecision);
-    return {
-      instrumentId: BTC.id,
-      interval: '4h',
-      tsOpen: Number(ts),
-      tsClose: Number(ts) + FOUR_HOURS,
-      open: px(open),
-      high: px(high),
-      low: px(low),
-      close: px(close),
-      volume: Quantity.parse(volume, BTC.sizePrecision),
-    };
-  });
-}
-
-/** The event store the persistence module would provide. */
-@Global()
-@Module({})
-class InMemoryStoreModule {
-  static with(store: InMemoryEventStore): DynamicModule {
-    return { module: InMemoryStoreModule, providers: [{ provide: EVENT_STORE, useValue: store }], exports: [EVENT_STORE] };
-  }
-}
-
-interface Kernel {
-  moduleRef: TestingModule;
-  bus: MessageBus;
-  cache: Cache;
-  clock: TestClock;
-  venue: SimulatedVenue;
-  tradingState: TradingStateService;
-  portfolio: PortfolioService;
-  stream(): Promise<EventEnvelope[]>;
-  closeBar(bar: Bar): void;
-}
-
-async function bootKernel(): Promise<Kernel> {
-  const store = new InMemoryEventStore();
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      KernelModule.forRoot({ clock: 'test' }),
-      InMemoryStoreModule.with(store),
-      ExecutionModule.withClient({
-        provide: EXECUTION_CLIENT,
-        useFactory: (cache: Cache, clock: Clock) => new SimulatedVenue({}, cache, clock),
-        inject: [Cache, Clock],
-      }),
-      RiskModule.forRoot(DEFAULT_RISK_LIMITS_SPEC),
-      PortfolioModule,
-    ],
-  }).compile();
-  moduleRef.useLogger(false);
-  await moduleRef.init();
-  const bus = moduleRef.get(MessageBus);
-  const cache = moduleRef.get(Cache);
-  const clock = moduleRef.get(Clock) as TestClock;
-  const venue = moduleRef.get<SimulatedVenue>(EXECUTION_CLIENT);
-  await bus.openStream(STREAM);
-  cache.addInstrument(BTC);
-  bus.publish(
-    new RunStartedEvent({ mode: 'backtest', strategy: 'test', instruments: [BTC.id], initialCapital: Money.parse('100000', 'USDT'), config: {}, tsEvent: clock.now() }),
-  );
-  return {
-    moduleRef,
-    bus,
-    cache,
-    clock,
-    venue,
-    tradingState: moduleRef.get(TradingStateService),
-    portfolio: moduleRef.get(PortfolioService),
-    stream: async () => {
-      await bus.flush();
-      return store.events.filter((e) => e.streamId === STREAM);
-    },
-    // What the DataEngine does with an accepted bar.
-    closeBar: (bar: Bar) => {
-      clock.advanceTo(bar.tsClose);
-      cache.addBar(bar);
-      venue.onBar(bar);
-      bus.publish(BarClosedEvent.of(bar));
-    },
-  };
-}
-
-function order(id: string, side: OrderSide, qty: string, change: Partial<SubmitOrderSpec> = {}): SubmitOrderCommand {
-  return new SubmitOrderCommand({
-    clientOrderId: clientOrderId(id),
-    strategyId: strategyId('S-1'),
-    instrumentId: BTC.id,
-    side,
-    orderType: 'MARKET',
-    quantity: Quantity.parse(qty, BTC.sizePrecision),
-    price: null,
-    triggerPrice: null,
-    timeInForce: 'GTC',
-    reduceOnly: false,
-    tag: null,
-    ...change,
-  });
-}
+const order = (id: string, side: OrderSide, qty: string, change: Partial<SubmitOrderSpec> = {}): SubmitOrderCommand =>
+  new SubmitOrderCommand(marketOrderSpec(BTC, id, side, qty, change));
 
 type Payload = { clientOrderId?: string; reason?: string; detail?: string; from?: string; to?: string };
 const payload = (e: EventEnvelope): Payload => JSON.parse(e.payload) as Payload;
@@ -146,20 +15,18 @@ const ofOrder = (events: EventEnvelope[], id: string) => events.filter((e) => e.
 const typesOf = (events: EventEnvelope[], id: string) => ofOrder(events, id).map((e) => e.type);
 
 describe('PreTradeRiskSaga', () => {
-  let k: Kernel;
+  let k: TradingKernel;
   let bars: Bar[];
 
   beforeAll(() => {
-    bars = realBars(3);
+    bars = loadBars('bybit_BTCUSDT_4h.csv', BTC, 3);
   });
 
-  beforeEach(async () => {
-    k = await bootKernel();
+  // a fresh kernel with this saga, the portfolio and the simulated venue for each test; the run has started on stream 'risk-saga'
+  tradingKernelPerTest({ instruments: [BTC], streamId: 'risk-saga' }, (booted) => (k = booted));
+
+  beforeEach(() => {
     k.closeBar(bars[0]!); // given: a reference price for BTC
-  });
-
-  afterEach(async () => {
-    await k.moduleRef.close();
   });
 
   /** The order was denied with `reason`, as a consequence of its initialization, and the venue never saw it. */

@@ -1,56 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Cache, Clock, EVENT_STORE, InMemoryEventStore, KernelModule, MessageBus, TestClock, type EventEnvelope } from '@lib/kernel';
-import { EXECUTION_CLIENT, ExecutionModule } from '@lib/execution';
-import { BarClosedEvent, Money, Price, Quantity, RunStartedEvent, instrumentFromSpec, type Bar, type Instrument, type InstrumentSpec } from '@lib/model';
-import { PortfolioModule } from '@lib/portfolio';
-import { DEFAULT_RISK_LIMITS_SPEC, RiskModule } from '@lib/risk';
-import { SimulatedVenue } from '@lib/venues-sim';
-import { defaultInstrumentSpecs } from '@config';
+import type { EventEnvelope } from '@lib/kernel';
+import { Quantity, type Bar } from '@lib/model';
+import { FOUR_HOURS, configuredInstrument, loadBars } from '../../../../test/support/real-bars.js';
+import { bootTradingKernel } from '../../../../test/support/trading-kernel.js';
 import type { StrategyPortfolio } from '../base/strategy.js';
 import { VolTargetTrendStrategy, type VolTargetTrendParams } from './vol-target-trend.strategy.js';
 
 // Real Bybit BTC perpetual 4h bars, as the trader is configured to trade them.
-const DATA_DIR = process.env.TM_DATA_DIR ?? fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
-const FOUR_HOURS = 14_400_000;
 const BARS_PER_YEAR = (365 * 86_400_000) / FOUR_HOURS;
 const EQUITY = 100_000;
 
-const BTC: Instrument = instrumentFromSpec((defaultInstrumentSpecs() as InstrumentSpec[]).find((s) => s.id === 'BTCUSDT-PERP.BYBIT')!);
-
-function realBars(count: number): Bar[] {
-  const lines = readFileSync(`${DATA_DIR}/bybit_BTCUSDT_4h.csv`, 'utf8').trim().split('\n').slice(1, count + 1);
-  return lines.map((line) => {
-    const [ts, open, high, low, close, volume] = line.split(',') as [string, string, string, string, string, string];
-    const px = (text: string) => Price.parse(text, BTC.pricePrecision);
-    return {
-      instrumentId: BTC.id,
-      interval: '4h',
-      tsOpen: Number(ts),
-      tsClose: Number(ts) + FOUR_HOURS,
-      open: px(open),
-      high: px(high),
-      low: px(low),
-      close: px(close),
-      volume: Quantity.parse(volume, BTC.sizePrecision),
-    };
-  });
-}
+const BTC = configuredInstrument('BTCUSDT-PERP.BYBIT');
 
 const PARAMS: VolTargetTrendParams = { fastEma: 30, slowEma: 120, volLookback: 60, targetAnnualVol: 0.35, maxLeverage: 1.5, rebalanceThreshold: 0.25 };
 
 /** Fixed equity, never a position: what the strategy sizes against is known exactly. */
 const flatPortfolio: StrategyPortfolio = { equityValue: () => EQUITY, netQuantityRaw: () => 0n };
-
-@Global()
-@Module({})
-class InMemoryStoreModule {
-  static with(store: InMemoryEventStore): DynamicModule {
-    return { module: InMemoryStoreModule, providers: [{ provide: EVENT_STORE, useValue: store }], exports: [EVENT_STORE] };
-  }
-}
 
 interface OrderSeen {
   readonly envelope: EventEnvelope;
@@ -64,48 +28,18 @@ interface OrderSeen {
 
 /** Runs the strategy in the kernel over `bars` and returns the orders it initialized, in stream order. */
 async function runStrategy(bars: readonly Bar[], params: VolTargetTrendParams = PARAMS): Promise<OrderSeen[]> {
-  const store = new InMemoryEventStore();
-  const moduleRef: TestingModule = await Test.createTestingModule({
-    imports: [
-      KernelModule.forRoot({ clock: 'test' }),
-      InMemoryStoreModule.with(store),
-      ExecutionModule.withClient({
-        provide: EXECUTION_CLIENT,
-        useFactory: (cache: Cache, clock: Clock) => new SimulatedVenue({}, cache, clock),
-        inject: [Cache, Clock],
-      }),
-      RiskModule.forRoot(DEFAULT_RISK_LIMITS_SPEC),
-      PortfolioModule,
-    ],
-  }).compile();
-  moduleRef.useLogger(false);
-  await moduleRef.init();
+  const k = await bootTradingKernel({ instruments: [BTC], streamId: 'vtt', strategy: 'vol-target-trend', initialCapital: String(EQUITY), startAt: bars[0]!.tsOpen });
   try {
-    const bus = moduleRef.get(MessageBus);
-    const cache = moduleRef.get(Cache);
-    const clock = moduleRef.get(Clock) as TestClock;
-    const venue = moduleRef.get<SimulatedVenue>(EXECUTION_CLIENT);
-    await bus.openStream('vtt');
-    cache.addInstrument(BTC);
-    clock.advanceTo(bars[0]!.tsOpen);
-    bus.publish(new RunStartedEvent({ mode: 'backtest', strategy: 'vol-target-trend', instruments: [BTC.id], initialCapital: Money.parse(String(EQUITY), 'USDT'), config: {}, tsEvent: clock.now() }));
-    new VolTargetTrendStrategy(bus, cache, clock, flatPortfolio, [BTC], params).start();
-    for (const bar of bars) {
-      // as the DataEngine does: cache, then the venue's matching (fills at this bar's open), then bar.closed
-      clock.advanceTo(bar.tsClose);
-      cache.addBar(bar);
-      venue.onBar(bar);
-      bus.publish(BarClosedEvent.of(bar));
-    }
-    await bus.flush();
-    return store.events
+    new VolTargetTrendStrategy(k.bus, k.cache, k.clock, flatPortfolio, [BTC], params).start();
+    for (const bar of bars) k.closeBar(bar);
+    return (await k.stream())
       .filter((e) => e.type === 'order.initialized')
       .map((envelope) => {
         const p = JSON.parse(envelope.payload) as Omit<OrderSeen, 'envelope'>;
         return { envelope, clientOrderId: p.clientOrderId, side: p.side, orderType: p.orderType, quantity: p.quantity, reduceOnly: p.reduceOnly, tag: p.tag };
       });
   } finally {
-    await moduleRef.close();
+    await k.close();
   }
 }
 
@@ -137,7 +71,7 @@ describe('VolTargetTrendStrategy on real BTC 4h bars', () => {
   let orders: OrderSeen[];
 
   beforeAll(async () => {
-    bars = realBars(N);
+    bars = loadBars('bybit_BTCUSDT_4h.csv', BTC, N);
     closes = bars.map((b) => Number(b.close.toString()));
     orders = await runStrategy(bars);
   }, 30_000);

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ExecutionReport, ExecutionReportSink } from '@lib/execution';
 import { Cache, TestClock } from '@lib/kernel';
 import {
@@ -26,15 +24,13 @@ import {
   type OrderType,
   type TimeInForce,
 } from '@lib/model';
+import { FOUR_HOURS, loadBars, sharedDataLines } from '../../../../test/support/real-bars.js';
 import { SimulatedVenue, SimulatedVenueError } from './simulated-venue.js';
 import { SimulatedVenueConfigError, type SimulatedVenueConfig } from './simulated-venue.config.js';
 
 // ---------------------------------------------------------------------------------------------
 // Real Bybit data, parsed as decimals (never through binary floats).
 // ---------------------------------------------------------------------------------------------
-const DATA_DIR = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
-const FOUR_HOURS = 14_400_000;
-
 const bybitSpec = (symbol: string, tickSize: string, lotSize: string): InstrumentSpec => ({
   id: `${symbol}-PERP.BYBIT`,
   base: symbol.replace('USDT', ''),
@@ -51,29 +47,9 @@ const bybitSpec = (symbol: string, tickSize: string, lotSize: string): Instrumen
 const BTC = instrumentFromSpec(bybitSpec('BTCUSDT', '0.1', '0.001'));
 const ETH = instrumentFromSpec(bybitSpec('ETHUSDT', '0.01', '0.01'));
 
-function loadBars(file: string, instrument: Instrument): Bar[] {
-  const lines = readFileSync(`${DATA_DIR}${file}`, 'utf8').trim().split('\n').slice(1);
-  return lines.map((line) => {
-    const [ts, open, high, low, close, volume] = line.split(',') as [string, string, string, string, string, string];
-    const px = (text: string) => Price.parse(text, instrument.pricePrecision);
-    return {
-      instrumentId: instrument.id,
-      interval: '4h',
-      tsOpen: Number(ts),
-      tsClose: Number(ts) + FOUR_HOURS,
-      open: px(open),
-      high: px(high),
-      low: px(low),
-      close: px(close),
-      volume: Quantity.parse(volume, instrument.sizePrecision),
-    };
-  });
-}
-
 function loadFunding(file: string, instrument: Instrument): Map<number, FundingRate> {
-  const lines = readFileSync(`${DATA_DIR}${file}`, 'utf8').trim().split('\n').slice(1);
   return new Map(
-    lines.map((line) => {
+    sharedDataLines(file).map((line) => {
       const [ts, rate] = line.split(',') as [string, string];
       return [Number(ts), { instrumentId: instrument.id, ts: Number(ts), rateRaw: parseDecimal(rate).raw }];
     }),
