@@ -13,6 +13,7 @@ const swc = {
 
 const moduleNameMapper = {
   '^@lib/venues-sim$': '<rootDir>/libs/venues/sim/src/index.ts',
+  '^@lib/venues-bybit$': '<rootDir>/libs/venues/bybit/src/index.ts',
   '^@lib/(.*)$': '<rootDir>/libs/$1/src/index.ts',
   '^@config$': '<rootDir>/config/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -1,0 +1,2 @@
+export * from './random/seeded-random.js';
+export * from './trees/tree-ensemble.js';
