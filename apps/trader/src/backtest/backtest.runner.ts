@@ -119,6 +119,8 @@ export class BacktestRunner {
           this.data.processFunding(item.funding);
           funding++;
         }
+        // Asynchronous strategy work (model inference) finishes before the next input arrives.
+        if (this.bus.hasInflight) await this.bus.settle();
         if (this.bus.pendingWrites >= this.config.eventBatchSize) await this.bus.checkpoint();
       }
       await this.bus.checkpoint();

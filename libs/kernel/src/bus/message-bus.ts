@@ -169,17 +169,28 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
    */
   send(command: object): void {
     const result: unknown = this.commandBus.execute(command);
-    if (result instanceof Promise) {
-      const tracked = result.catch((err: unknown) => {
-        this.asyncFaults.push(err);
-      });
-      this.inflight.push(tracked);
-    }
+    if (result instanceof Promise) this.track(result);
   }
 
-  /** Called by drivers between inputs: surfaces async faults and writes a full batch. */
-  async checkpoint(): Promise<void> {
-    if (this.inflight.length > 0) {
+  /**
+   * Tracks asynchronous work started by a handler (model inference on onnxruntime's threads).
+   * Drivers `settle()` before the next input, so results land in a deterministic order.
+   */
+  track(work: Promise<unknown>): void {
+    this.inflight.push(
+      work.catch((err: unknown) => {
+        this.asyncFaults.push(err);
+      }),
+    );
+  }
+
+  get hasInflight(): boolean {
+    return this.inflight.length > 0;
+  }
+
+  /** Waits for tracked asynchronous work (which may publish more, and start more) and surfaces its failures. */
+  async settle(): Promise<void> {
+    while (this.inflight.length > 0) {
       const pending = this.inflight;
       this.inflight = [];
       await Promise.all(pending);
@@ -187,8 +198,13 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
     if (this.asyncFaults.length > 0) {
       const [first] = this.asyncFaults;
       this.asyncFaults = [];
-      throw first instanceof Error ? first : new BusError('BUS.COMMAND_FAILED', String(first));
+      throw first instanceof Error ? first : new BusError('BUS.ASYNC_FAILED', String(first));
     }
+  }
+
+  /** Called by drivers between inputs: surfaces async faults and writes a full batch. */
+  async checkpoint(): Promise<void> {
+    await this.settle();
     if (this.buffer.length >= this.options.batchSize) await this.flush();
   }
 

@@ -3,10 +3,12 @@ import {
   BarClosedEvent,
   SubmitOrderCommand,
   clientOrderId,
+  Quantity,
+  rawToNumber,
   type Bar,
+  type Instrument,
   type InstrumentId,
   type OrderSide,
-  type Quantity,
   type StrategyId,
 } from '@lib/model';
 
@@ -38,10 +40,39 @@ export abstract class Strategy {
 
   /** Subscribes the strategy to the bars of its instruments. */
   start(): void {
-    this.bus.subscribe(BarClosedEvent, Stage.STRATEGY, `strategy.${this.id}`, (e) => this.onBar(e.bar));
+    this.bus.subscribe(BarClosedEvent, Stage.STRATEGY, `strategy.${this.id}`, (e) => {
+      const work = this.onBar(e.bar);
+      // Asynchronous work (model inference) is tracked: drivers settle it before the next input.
+      if (work) this.bus.track(work);
+    });
   }
 
-  protected abstract onBar(bar: Bar): void;
+  protected abstract onBar(bar: Bar): void | Promise<void>;
+
+  /**
+   * Trades the instrument toward `targetQty` (signed, in base units) with one market order, when
+   * the gap is worth it: more than `threshold` of the target, or a change of direction. Sizes are
+   * rounded down to the lot; orders under the venue minimums are not sent. Never stacks orders:
+   * while one is working for the instrument, nothing new is sent. This is the one place where a
+   * float target becomes a fixed-point order quantity.
+   */
+  protected rebalanceTo(instrument: Instrument, bar: Bar, targetQty: number, threshold: number, tag: string): boolean {
+    if (!Number.isFinite(targetQty)) throw new RangeError(`${this.id}: target quantity for ${instrument.id} is not finite (${targetQty})`);
+    if (this.cache.hasWorkingOrders(instrument.id)) return false;
+    const currentQty = rawToNumber(this.portfolio.netQuantityRaw(instrument.id));
+    const flips = currentQty !== 0 && targetQty !== 0 && Math.sign(currentQty) !== Math.sign(targetQty);
+    const gap = Math.abs(targetQty - currentQty);
+    const closing = targetQty === 0 && currentQty !== 0;
+    if (!flips && !closing && gap < threshold * Math.abs(targetQty)) return false;
+    const deltaQty = targetQty - currentQty;
+    const quantity = Quantity.fromNumber(Math.abs(deltaQty), instrument.sizePrecision, 'DOWN').roundToLot(instrument.lotSize, 'DOWN');
+    if (quantity.lt(instrument.minQuantity)) return false;
+    const reducing = !flips && Math.abs(targetQty) < Math.abs(currentQty);
+    // The venue minimum notional does not bind an order that only reduces (risk lets it through).
+    if (!reducing && quantity.toNumber() * bar.close.toNumber() < instrument.minNotional.toNumber()) return false;
+    this.submitMarket(instrument.id, deltaQty > 0 ? 'BUY' : 'SELL', quantity, reducing, reducing ? `${tag}:reduce` : flips ? `${tag}:flip` : `${tag}:add`);
+    return true;
+  }
 
   protected submitMarket(instrumentId: InstrumentId, side: OrderSide, quantity: Quantity, reduceOnly: boolean, tag: string | null): void {
     this.bus.send(

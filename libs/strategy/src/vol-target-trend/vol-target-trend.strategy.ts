@@ -1,4 +1,4 @@
-import { BAR_INTERVALS, Quantity, rawToNumber, strategyId, type Bar, type Instrument, type InstrumentId } from '@lib/model';
+import { BAR_INTERVALS, strategyId, type Bar, type Instrument, type InstrumentId } from '@lib/model';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
 import { Ema } from '../indicators/ema.js';
 import { RollingVolatility } from '../indicators/rolling-volatility.js';
@@ -61,9 +61,6 @@ export class VolTargetTrendStrategy extends Strategy {
     const slow = state.slow.update(close);
     const sigmaBar = state.vol.update(close);
     if (!state.slow.ready || Number.isNaN(sigmaBar) || sigmaBar <= 0) return;
-    // Never stack orders: wait until the previous one for this instrument is done.
-    if (this.cache.hasWorkingOrders(bar.instrumentId)) return;
-
     const periodsPerYear = (DAYS_PER_YEAR * 86_400_000) / BAR_INTERVALS[bar.interval];
     const sigmaAnnual = sigmaBar * Math.sqrt(periodsPerYear);
     const direction = fast > slow ? 1 : -1;
@@ -71,17 +68,6 @@ export class VolTargetTrendStrategy extends Strategy {
     const equity = this.portfolio.equityValue();
     if (!(equity > 0)) return;
     const targetQty = (direction * leverage * equity) / this.states.size / close;
-    const currentQty = rawToNumber(this.portfolio.netQuantityRaw(bar.instrumentId));
-
-    const flips = Math.sign(currentQty) !== 0 && Math.sign(currentQty) !== direction;
-    const gap = Math.abs(targetQty - currentQty);
-    if (!flips && gap < this.params.rebalanceThreshold * Math.abs(targetQty)) return;
-
-    const deltaQty = targetQty - currentQty;
-    const quantity = Quantity.fromNumber(Math.abs(deltaQty), instrument.sizePrecision, 'DOWN').roundToLot(instrument.lotSize, 'DOWN');
-    if (quantity.lt(instrument.minQuantity)) return;
-    if (quantity.toNumber() * close < instrument.minNotional.toNumber()) return;
-    const reducing = !flips && Math.abs(targetQty) < Math.abs(currentQty);
-    this.submitMarket(bar.instrumentId, deltaQty > 0 ? 'BUY' : 'SELL', quantity, reducing, reducing ? 'rebalance-down' : flips ? 'flip' : 'rebalance-up');
+    this.rebalanceTo(instrument, bar, targetQty, this.params.rebalanceThreshold, 'trend');
   }
 }
