@@ -20,6 +20,7 @@ import {
   OrderTriggeredEvent,
 } from './order.events.js';
 import { RunCompletedEvent, RunStartedEvent } from './run.events.js';
+import { ModelTierChangedEvent, SignalPredictedEvent } from './signal.events.js';
 
 const INSTRUMENT = instrumentId('BTCUSDT-PERP.BYBIT');
 const COID = clientOrderId('O-1');
@@ -113,10 +114,22 @@ const SAMPLES: readonly DomainEvent[] = [
     tsEvent: 0,
   }),
   new RunCompletedEvent({ bars: 2190, barsRejected: 2, finalEquity: Money.parse('10523.456789', 'USDT'), stateHash: 'ab12cd', tsEvent: 9_999 }),
+  new SignalPredictedEvent({
+    instrumentId: instrumentId('BTCUSDT-PERP.BYBIT'),
+    strategyId: 'ML-001',
+    model: 'signal-BTCUSDT-PERP',
+    modelVersion: 3,
+    tier: 'PRODUCTION',
+    prediction: '0.00123456789012',
+    confidence: '0.42',
+    targetWeight: '-0.25',
+    tsEvent: 10_000,
+  }),
+  new ModelTierChangedEvent({ model: 'signal-BTCUSDT-PERP', from: 'PRODUCTION', to: 'CACHED', modelVersion: 3, reason: 'registry unreachable', tsEvent: 10_001 }),
 ];
 
 /** Fields a payload may omit (decoded as null). */
-const OPTIONAL = new Set(['bar.rejected.line', 'bar.rejected.tsOpen', 'order.initialized.price', 'order.initialized.triggerPrice', 'order.initialized.tag', 'order.canceled.reason']);
+const OPTIONAL = new Set(['bar.rejected.line', 'bar.rejected.tsOpen', 'order.initialized.price', 'order.initialized.triggerPrice', 'order.initialized.tag', 'order.canceled.reason', 'signal.predicted.modelVersion', 'signal.model_tier_changed.from', 'signal.model_tier_changed.modelVersion']);
 /** Free-form JSON fields: any JSON value is valid, only absence is an error. */
 const FREE_JSON = new Set(['run.started.instruments', 'run.started.config']);
 

@@ -15,6 +15,7 @@ import {
   OrderTriggeredEvent,
 } from './order.events.js';
 import { RunCompletedEvent, RunStartedEvent } from './run.events.js';
+import { ModelTierChangedEvent, SignalPredictedEvent } from './signal.events.js';
 
 export class UnknownEventTypeError extends Error {
   readonly code = 'EVENT.UNKNOWN_TYPE';
@@ -71,6 +72,8 @@ export const DOMAIN_EVENT_CLASSES: readonly EventClass[] = [
   OrderFilledEvent,
   RunStartedEvent,
   RunCompletedEvent,
+  SignalPredictedEvent,
+  ModelTierChangedEvent,
 ] as unknown as readonly EventClass[];
 
 export const defaultEventRegistry = (): EventRegistry => new EventRegistry(DOMAIN_EVENT_CLASSES);
