@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderEquityChart } from '../reporting/equity-chart.js';
+import { renderEquityChart } from '@lib/reporting';
 import { num, pct, renderTable } from '../reporting/results-table.js';
 import type { BacktestOutcome } from './backtest.runner.js';
 
