@@ -4,9 +4,18 @@ export { PERSISTENCE_MIGRATIONS } from './migrations/persistence.migrations.js';
 export { PERSISTENCE_ENTITIES } from './entities/persistence.entities.js';
 export { EventEntity, type EventRow } from './entities/event.entity.js';
 export { RunEntity, type RunRow } from './entities/run.entity.js';
+export {
+  ModelStageHistoryEntity,
+  ModelVersionEntity,
+  RegisteredModelEntity,
+  type ModelStageHistoryRow,
+  type ModelVersionRow,
+  type RegisteredModelRow,
+} from './entities/model-registry.entity.js';
 export { BarEntity, FundingRateEntity, type BarRow, type FundingRateRow } from './entities/market-data.entity.js';
 export * from './sql/persistence.errors.js';
 export { SqlEventStore } from './events/sql-event-store.js';
 export { SqlBarRepository } from './catalog/sql-bar-repository.js';
 export { SqlRunRepository } from './runs/sql-run-repository.js';
-export { PersistenceModule, DATA_SOURCE, type PersistenceOptions } from './module/persistence.module.js';
+export { SqlModelRegistryStore } from './registry/sql-model-registry-store.js';
+export { PersistenceModule, DATA_SOURCE, MODEL_REGISTRY_STORE, type PersistenceOptions } from './module/persistence.module.js';

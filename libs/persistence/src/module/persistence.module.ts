@@ -4,10 +4,14 @@ import { BAR_REPOSITORY, EVENT_STORE, RUN_REPOSITORY } from '@lib/kernel';
 import { SqlBarRepository } from '../catalog/sql-bar-repository.js';
 import { openDataSource } from '../data-source/data-source.factory.js';
 import { SqlEventStore } from '../events/sql-event-store.js';
+import { SqlModelRegistryStore } from '../registry/sql-model-registry-store.js';
 import { SqlRunRepository } from '../runs/sql-run-repository.js';
 
 /** The TypeORM DataSource behind the stores, initialized and migrated. */
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+/** The model registry's store (a `ModelRegistryStore` of libs/ml), on the same database as the events. */
+export const MODEL_REGISTRY_STORE = Symbol('MODEL_REGISTRY_STORE');
 
 export interface PersistenceOptions {
   /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...[?schema=name]`; see `databaseUrlFromEnv`. */
@@ -31,9 +35,10 @@ const storeProviders: Provider[] = [
   { provide: EVENT_STORE, useFactory: (dataSource: DataSource) => new SqlEventStore(dataSource), inject: [DATA_SOURCE] },
   { provide: BAR_REPOSITORY, useFactory: (dataSource: DataSource) => new SqlBarRepository(dataSource), inject: [DATA_SOURCE] },
   { provide: RUN_REPOSITORY, useFactory: (dataSource: DataSource) => new SqlRunRepository(dataSource), inject: [DATA_SOURCE] },
+  { provide: MODEL_REGISTRY_STORE, useFactory: (dataSource: DataSource) => new SqlModelRegistryStore(dataSource), inject: [DATA_SOURCE] },
 ];
 
-/** Event store, bar catalog and run repository on SQLite or PostgreSQL, chosen by URL. */
+/** Event store, bar catalog, run repository and model registry store on SQLite or PostgreSQL, chosen by URL. */
 @Global()
 @Module({})
 export class PersistenceModule {
@@ -47,7 +52,7 @@ export class PersistenceModule {
         ...storeProviders,
         DataSourceCloser,
       ],
-      exports: [DATA_SOURCE, EVENT_STORE, BAR_REPOSITORY, RUN_REPOSITORY],
+      exports: [DATA_SOURCE, EVENT_STORE, BAR_REPOSITORY, RUN_REPOSITORY, MODEL_REGISTRY_STORE],
     };
   }
 }
