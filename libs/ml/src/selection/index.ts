@@ -1,0 +1,2 @@
+export * from './binomial-test.js';
+export * from './boruta.js';
