@@ -3,3 +3,5 @@ export * from './trees/tree-ensemble.js';
 export * from './registry/index.js';
 export * from './selection/index.js';
 export * from './validation/index.js';
+export * from './features/index.js';
+export * from './labels/index.js';
