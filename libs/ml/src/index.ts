@@ -1,5 +1,5 @@
 export * from './random/seeded-random.js';
-export * from './trees/tree-ensemble.js';
+export * from './trees/index.js';
 export * from './registry/index.js';
 export * from './selection/index.js';
 export * from './validation/index.js';

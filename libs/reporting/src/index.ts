@@ -1,1 +1,2 @@
 export * from './svg-charts.js';
+export * from './progress.js';

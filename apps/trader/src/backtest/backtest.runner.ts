@@ -22,7 +22,7 @@ import type { SimulatedVenue } from '@lib/venues-sim';
 import { VolTargetTrendStrategy } from '@lib/strategy';
 import { redactConfig, type TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
-import { ProgressReporter } from '../reporting/progress.js';
+import { ProgressReporter } from '@lib/reporting';
 import type { BacktestRequest, BacktestSummary } from './backtest.types.js';
 import { newBacktestRunId } from './run-id.js';
 

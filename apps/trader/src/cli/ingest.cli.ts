@@ -14,7 +14,7 @@ import {
   type BybitPerpetual,
   type CatalogWriteResult,
 } from '@lib/venues-bybit';
-import { ProgressReporter } from '../reporting/progress.js';
+import { ProgressReporter } from '@lib/reporting';
 import { renderTable } from '../reporting/results-table.js';
 import { CliError, parseDate } from './cli-args.js';
 
