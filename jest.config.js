@@ -23,7 +23,8 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper,
-  testEnvironment: 'node',
+  // Shares typed arrays with the main realm so onnxruntime-node's native outputs pass its checks.
+  testEnvironment: '<rootDir>/libs/ml/src/onnx/onnxruntime-jest-environment.cjs',
 };
 
 export default {

@@ -5,3 +5,5 @@ export * from './selection/index.js';
 export * from './validation/index.js';
 export * from './features/index.js';
 export * from './labels/index.js';
+export * from './onnx/index.js';
+export * from './serving/resilient-model-loader.js';

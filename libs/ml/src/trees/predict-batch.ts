@@ -4,6 +4,8 @@ import type { RegressionTree, TreeEnsembleModel } from './tree-ensemble.js';
  * `predictTree` on row `offset / nFeatures` of a flat row-major array, without a row view.
  * Same semantics as `predictTree`: features compared as float32, `<=` goes left.
  */
+const fround = Math.fround;
+
 export function predictTreeAt(tree: RegressionTree, values: ArrayLike<number>, offset: number): number {
   const feature = tree.feature;
   const threshold = tree.threshold;
@@ -11,7 +13,7 @@ export function predictTreeAt(tree: RegressionTree, values: ArrayLike<number>, o
   for (;;) {
     const f = feature[node]!;
     if (f < 0) return tree.value[node]!;
-    node = Math.fround(values[offset + f]!) <= threshold[node]! ? tree.left[node]! : tree.right[node]!;
+    node = fround(values[offset + f]!) <= threshold[node]! ? tree.left[node]! : tree.right[node]!;
   }
 }
 

@@ -25,13 +25,15 @@ export interface TreeEnsembleModel {
   readonly treeWeights: readonly number[];
 }
 
+const fround = Math.fround;
+
 /** Output of one tree for one row (features as float32, as onnxruntime sees them). */
 export function predictTree(tree: RegressionTree, row: ArrayLike<number>): number {
   let node = 0;
   for (;;) {
     const f = tree.feature[node]!;
     if (f < 0) return tree.value[node]!;
-    node = Math.fround(row[f]!) <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+    node = fround(row[f]!) <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
   }
 }
 
