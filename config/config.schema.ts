@@ -39,7 +39,7 @@ export const TraderConfigSchema = z.object({
     orderWindowMs: z.number().int().positive(),
   }),
   strategy: z.object({
-    name: z.literal('vol-target-trend'),
+    name: z.enum(['vol-target-trend', 'ml-signal']),
     fastEma: z.number().int().min(2),
     slowEma: z.number().int().min(3),
     volLookback: z.number().int().min(10),

@@ -19,12 +19,14 @@ import { Money, OrderDeniedEvent, RunCompletedEvent, RunStartedEvent, instrument
 import { PortfolioService, computeStatistics } from '@lib/portfolio';
 import { EXECUTION_CLIENT } from '@lib/execution';
 import type { SimulatedVenue } from '@lib/venues-sim';
-import { VolTargetTrendStrategy } from '@lib/strategy';
 import { redactConfig, type TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
 import { ProgressReporter } from '@lib/reporting';
 import type { BacktestRequest, BacktestSummary } from './backtest.types.js';
 import { newBacktestRunId } from './run-id.js';
+import { createStrategy } from './strategy.factory.js';
+import { MODEL_REGISTRY_STORE } from '@lib/persistence';
+import type { ModelRegistryStore } from '@lib/ml';
 
 export interface BacktestOutcome {
   readonly summary: BacktestSummary;
@@ -53,6 +55,7 @@ export class BacktestRunner {
     @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(BAR_REPOSITORY) private readonly catalog: BarRepository,
+    @Inject(MODEL_REGISTRY_STORE) private readonly models: ModelRegistryStore,
     @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
   ) {}
 
@@ -93,7 +96,7 @@ export class BacktestRunner {
 
     try {
       this.data.addSink(this.venue);
-      const strategy = new VolTargetTrendStrategy(this.bus, this.cache, this.clock, this.portfolio, instruments, this.config.strategy);
+      const strategy = await createStrategy(this.config, { bus: this.bus, cache: this.cache, clock: this.clock, portfolio: this.portfolio, registryStore: this.models }, instruments, request.dataDir);
       await this.bus.openStream(runId);
       clock.advanceTo(feed.startTs);
       this.bus.publish(

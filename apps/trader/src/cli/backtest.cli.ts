@@ -12,10 +12,14 @@ async function main(): Promise<number> {
     console.log(BACKTEST_USAGE);
     return 0;
   }
-  if (args.strategy !== undefined && args.strategy !== 'vol-target-trend') throw new CliError(`--strategy: unknown strategy '${args.strategy}' (available: vol-target-trend)`);
+  const strategy = args.strategy;
+  if (strategy !== undefined && strategy !== 'vol-target-trend' && strategy !== 'ml-signal') {
+    throw new CliError(`--strategy: unknown strategy '${strategy}' (available: vol-target-trend, ml-signal)`);
+  }
   const interval = args.interval ?? undefined;
   if (interval !== undefined && interval !== '1h' && interval !== '4h' && interval !== '1d') throw new CliError(`--interval: '${interval}' is not one of 1h, 4h, 1d`);
   const config = loadConfig(process.env, {
+    ...(strategy ? { strategy: { name: strategy } } : {}),
     backtest: { ...(args.source ? { source: args.source } : {}), ...(interval ? { interval } : {}), ...(args.capital ? { initialCapital: args.capital } : {}) },
   });
   const app = await NestFactory.createApplicationContext(BacktestModule.forRun(config), { logger: ['error', 'warn'] });

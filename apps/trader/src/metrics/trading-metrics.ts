@@ -14,6 +14,7 @@ export class TradingMetrics {
   readonly equity: Gauge<'run'>;
   readonly eventsStored: Counter<'mode'>;
   readonly runs: Counter<'mode' | 'status'>;
+  readonly modelFallbacks: Counter<'model' | 'tier'>;
 
   private constructor(registry: Registry) {
     const registers = [registry];
@@ -24,6 +25,7 @@ export class TradingMetrics {
     this.fills = new Counter({ name: 'tm_fills_total', help: 'Fills reported by the venue', labelNames: ['instrument', 'side'], registers });
     this.equity = new Gauge({ name: 'tm_equity', help: 'Account equity marked at the last bar (settlement currency)', labelNames: ['run'], registers });
     this.eventsStored = new Counter({ name: 'tm_events_published_total', help: 'Events published on the trading bus', labelNames: ['mode'], registers });
+    this.modelFallbacks = new Counter({ name: 'tm_model_fallbacks_total', help: 'Model loads served below the Production tier, by tier', labelNames: ['model', 'tier'], registers });
     this.runs = new Counter({ name: 'tm_runs_total', help: 'Runs by mode and final status', labelNames: ['mode', 'status'], registers });
   }
 

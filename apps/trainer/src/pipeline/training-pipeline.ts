@@ -198,11 +198,12 @@ export async function trainInstrument(input: InstrumentHistory, config: Training
     new GradientBoostedTrees({ ...config.gbdt, seed: config.seed }).fit(subMatrix(matrix.values, matrix.nFeatures, selected, labelled, names), pick(labels, labelled)),
   );
   const dataRange = { fromMs: matrix.ts[0]!, toMs: matrix.ts[matrix.nRows - 1]! };
+  const finalModel = withAtLeastOneTree(final.model);
   const registered = await timed('register', async () => {
     const version = (await stores.registry.latest(modelName))?.version ?? 0;
-    const onnx = exportTreeEnsembleToOnnx(final.model, { modelName, version: String(version + 1), featureNames: selectedNames, selectedFeatures: selectedNames, extra: { instrument: instrument.id, horizon: String(config.horizon) } });
+    const onnx = exportTreeEnsembleToOnnx(finalModel, { modelName, version: String(version + 1), featureNames: selectedNames, selectedFeatures: selectedNames, extra: { instrument: instrument.id, horizon: String(config.horizon) } });
     const artifact = await stores.artifacts.put(modelArtifactKey(modelName, sha256Hex(onnx)), onnx);
-    const treesJson = new TextEncoder().encode(JSON.stringify(serializeEnsemble(final.model)));
+    const treesJson = new TextEncoder().encode(JSON.stringify(serializeEnsemble(finalModel)));
     const trees = await stores.artifacts.put(modelArtifactKey(modelName, sha256Hex(treesJson), 'trees.json'), treesJson);
     const metrics: JsonObject = {
       meanIc: round(agg.meanIc),
@@ -291,6 +292,16 @@ export async function trainInstrument(input: InstrumentHistory, config: Training
       fromScratch: { ic: s.ic, sharpe: s.trading.sharpe, trees: scratch.model.trees.length },
     };
   }
+}
+
+/**
+ * When early stopping keeps no tree (no tree beat the mean on the validation slice: no signal),
+ * the model is the constant base score; ONNX needs at least one tree, so a single zero leaf.
+ */
+export function withAtLeastOneTree(model: TreeEnsembleModel): TreeEnsembleModel {
+  if (model.trees.length > 0) return model;
+  const leaf = { feature: Int32Array.of(-1), threshold: Float64Array.of(0), left: Int32Array.of(-1), right: Int32Array.of(-1), value: Float64Array.of(0) };
+  return { ...model, trees: [leaf], treeWeights: [1] };
 }
 
 export interface SerializedEnsemble {
