@@ -8,6 +8,7 @@ import { BacktestModule } from '../apps/trader/src/backtest/backtest.module.js';
 import { BacktestRunner } from '../apps/trader/src/backtest/backtest.runner.js';
 import { ReplayService } from '../apps/trader/src/replay/replay.service.js';
 import { measureCqrsBaseline } from './cqrs-baseline.js';
+import { runMlBenchmarks } from './ml-bench.js';
 
 interface Figure {
   value: number;
@@ -70,6 +71,21 @@ async function main(): Promise<void> {
     record('backtest.eventsPerSec', eventsPerSec, 'events/s');
     record('backtest.barsVsCqrsBaseline', barsPerSec / baseline, 'ratio');
     record('backtest.eventsVsCqrsBaseline', eventsPerSec / baseline, 'ratio');
+    const ml = await runMlBenchmarks(dataDir);
+    record('inference.p50Micros', ml.inference.p50Micros, 'µs');
+    record('inference.p99Micros', ml.inference.p99Micros, 'µs', '<= 100');
+    record('decision.p50Micros', ml.decisionP50Micros, 'µs');
+    record('decision.p99Micros', ml.decisionP99Micros, 'µs', '<= 1000');
+    record('gbdt.fitSeconds', ml.gbdtFitSeconds, 's');
+    record('train.pipelineSeconds', ml.trainPipelineSeconds, 's', '<= 600');
+    for (const [stage, seconds] of Object.entries(ml.trainBreakdown)) record(`train.${stage}Seconds`, seconds, 's');
+    for (const w of ml.walkForward) {
+      const key = w.instrument.split('-')[0];
+      record(`walkForward.${key}.meanIc`, w.meanIc, 'IC');
+      record(`walkForward.${key}.icir`, w.icir, 'ratio');
+      record(`walkForward.${key}.sharpe`, w.sharpe, 'ratio');
+      record(`walkForward.${key}.selectedFeatures`, w.selected, 'features');
+    }
     record('process.peakRssMB', peakRss / 1024 / 1024, 'MB');
   } finally {
     clearInterval(sampler);
