@@ -12,6 +12,12 @@
 
 export type ArrayOfNumbers = ArrayLike<number>;
 
+/** Exactly constant (the mean of a constant series can differ from it by round-off, so sxx is no test). */
+function isConstant(values: ArrayOfNumbers): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
+}
+
 export function pearsonIc(prediction: ArrayOfNumbers, label: ArrayOfNumbers): number {
   assertPaired('pearsonIc', prediction, label);
   const n = prediction.length;
@@ -33,7 +39,7 @@ export function pearsonIc(prediction: ArrayOfNumbers, label: ArrayOfNumbers): nu
     sxx += dx * dx;
     syy += dy * dy;
   }
-  if (sxx === 0 || syy === 0) return 0;
+  if (sxx === 0 || syy === 0 || isConstant(prediction) || isConstant(label)) return 0;
   // Clamp: rounding can push a perfect correlation a hair past ±1.
   return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }

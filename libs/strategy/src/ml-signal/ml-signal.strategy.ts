@@ -1,5 +1,5 @@
 import { FeaturePipeline, featureSpecFor, toFeatureBar, type FeatureBar, type HotSwappingModelSource, type LoadedSignalModel } from '@lib/ml';
-import { SignalPredictedEvent, strategyId, type Bar, type Instrument, type InstrumentId } from '@lib/model';
+import { ModelTierChangedEvent, SignalPredictedEvent, strategyId, type ModelTier, type Bar, type Instrument, type InstrumentId } from '@lib/model';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
 import { Strategy, type StrategyPortfolio } from '../base/strategy.js';
 import { MarketContextCursor, type MarketContextData } from './market-context.js';
@@ -23,6 +23,8 @@ interface InstrumentState {
   readonly predictions: Float64Array;
   count: number;
   columns: { readonly key: string; readonly index: Int32Array } | null;
+  /** The tier and version last served, to store a `signal.model_tier_changed` event on every change. */
+  served: string | null;
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(12)).toString() : '0');
@@ -67,6 +69,7 @@ export class MlSignalStrategy extends Strategy {
         predictions: new Float64Array(params.signalHistory),
         count: 0,
         columns: null,
+        served: null,
       });
     }
   }
@@ -100,6 +103,7 @@ export class MlSignalStrategy extends Strategy {
     });
     if (row === null) return;
     const served = this.models.get(state.modelName);
+    if (trade) this.recordTier(state, served ?? null);
     if (!served || served.model === null) {
       if (trade) this.decide(state, bar, 0, 0, 0, served ?? null);
       return;
@@ -135,6 +139,17 @@ export class MlSignalStrategy extends Strategy {
     this.rebalanceTo(state.instrument, bar, targetQty, this.params.rebalanceThreshold, 'ml');
   }
 
+  private recordTier(state: InstrumentState, served: LoadedSignalModel | null): void {
+    const tier = served?.tier ?? 'FLAT';
+    const key = `${tier}:${served?.version ?? ''}`;
+    if (key === state.served) return;
+    const from = state.served === null ? null : (state.served.split(':')[0] as ModelTier);
+    state.served = key;
+    this.bus.publish(
+      new ModelTierChangedEvent({ model: state.modelName, from, to: tier, modelVersion: served?.version ?? null, reason: served?.reason ?? 'no model loaded', tsEvent: this.clock.now() }),
+    );
+  }
+
   /** The model's inputs in its own order, picked from the pipeline's row (cached per model version). */
   private select(state: InstrumentState, served: LoadedSignalModel, row: Float64Array): Float64Array {
     const key = `${served.version}:${served.features.join(',')}`;
@@ -152,16 +167,20 @@ export class MlSignalStrategy extends Strategy {
     return out;
   }
 
+  /** Standard deviation of the recent predictions (two passes); 0 for a model that predicts a constant. */
   private spread(state: InstrumentState): number {
     const n = Math.min(state.count, state.predictions.length);
     if (n < 20) return 0;
     let sum = 0;
-    let sq = 0;
-    for (let i = 0; i < n; i++) {
-      sum += state.predictions[i]!;
-      sq += state.predictions[i]! * state.predictions[i]!;
-    }
+    for (let i = 0; i < n; i++) sum += state.predictions[i]!;
     const mean = sum / n;
-    return Math.sqrt(Math.max(0, sq / n - mean * mean));
+    let sq = 0;
+    let constant = true;
+    for (let i = 0; i < n; i++) {
+      const d = state.predictions[i]! - mean;
+      sq += d * d;
+      if (state.predictions[i] !== state.predictions[0]) constant = false;
+    }
+    return constant ? 0 : Math.sqrt(sq / n);
   }
 }
