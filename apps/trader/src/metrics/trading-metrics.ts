@@ -12,7 +12,6 @@ export class TradingMetrics {
   readonly denials: Counter<'instrument' | 'reason'>;
   readonly fills: Counter<'instrument' | 'side'>;
   readonly equity: Gauge<'run'>;
-  readonly eventsStored: Counter<'mode'>;
   readonly runs: Counter<'mode' | 'status'>;
   readonly modelFallbacks: Counter<'model' | 'tier'>;
 
@@ -24,7 +23,6 @@ export class TradingMetrics {
     this.denials = new Counter({ name: 'tm_order_denials_total', help: 'Orders denied by pre-trade risk', labelNames: ['instrument', 'reason'], registers });
     this.fills = new Counter({ name: 'tm_fills_total', help: 'Fills reported by the venue', labelNames: ['instrument', 'side'], registers });
     this.equity = new Gauge({ name: 'tm_equity', help: 'Account equity marked at the last bar (settlement currency)', labelNames: ['run'], registers });
-    this.eventsStored = new Counter({ name: 'tm_events_published_total', help: 'Events published on the trading bus', labelNames: ['mode'], registers });
     this.modelFallbacks = new Counter({ name: 'tm_model_fallbacks_total', help: 'Model loads served below the Production tier, by tier', labelNames: ['model', 'tier'], registers });
     this.runs = new Counter({ name: 'tm_runs_total', help: 'Runs by mode and final status', labelNames: ['mode', 'status'], registers });
   }
