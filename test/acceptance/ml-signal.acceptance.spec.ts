@@ -1,3 +1,4 @@
+/** @jest-environment ./libs/ml/src/onnx/onnxruntime-jest-environment.cjs */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+/** @jest-environment ./libs/ml/src/onnx/onnxruntime-jest-environment.cjs */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** @jest-environment ./libs/ml/src/onnx/onnxruntime-jest-environment.cjs */
 import type { RegressionTree, TreeEnsembleModel } from '../trees/tree-ensemble.js';
 import { exportTreeEnsembleToOnnx, OnnxExportError, randomTreeEnsemble, type OnnxExportMeta } from './index.js';
 import { decodeModel, fromUtf8, int64ToNumber, type IAttributeProto } from './onnx-proto.js';
