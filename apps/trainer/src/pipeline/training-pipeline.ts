@@ -143,7 +143,7 @@ export async function trainInstrument(input: InstrumentHistory, config: Training
   const windowMetrics: WindowMetrics[] = [];
   const oos: Array<{ ts: number; strategy: number; buyHold: number }> = [];
   let eqS = 1;
-  let eqB = 1;
+  let firstClose: number | undefined;
   await timed('walkForward', () => {
     for (const w of windows) {
       const train = finiteRows(trainingRows(w), labels);
@@ -158,8 +158,10 @@ export async function trainInstrument(input: InstrumentHistory, config: Training
       for (let k = 0; k < metrics.trading.pnl.length; k++) {
         const row = test[k * config.horizon]!;
         eqS *= Math.exp(metrics.trading.pnl[k]!);
-        eqB *= Math.exp(labels[row]!);
-        oos.push({ ts: matrix.ts[row]!, strategy: eqS, buyHold: eqB });
+        // Buy and hold from the first out-of-sample bar, marked at the same bar as the signal's PnL.
+        firstClose ??= closes[matrix.barIndex[row]!]!;
+        const exitBar = Math.min(matrix.barIndex[row]! + config.horizon, closes.length - 1);
+        oos.push({ ts: matrix.ts[row]!, strategy: eqS, buyHold: closes[exitBar]! / firstClose });
       }
       windowResults.push({
         index: w.index,
