@@ -23,16 +23,12 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper,
-  // Specs that run onnxruntime-node declare its environment in a docblock
-  // (@jest-environment ./libs/ml/src/onnx/onnxruntime-jest-environment.cjs); sharing typed arrays
-  // with the main realm globally broke better-sqlite3's constraint tests.
   testEnvironment: 'node',
 };
 
-// Specs that run onnxruntime-node use a Jest environment that shares typed arrays with the main
-// realm (see onnxruntime-jest-environment.cjs). In one process with the SQLite suites that
-// environment upsets better-sqlite3 (a native addon shared across test contexts), so they run as
-// their own project, in their own jest process (npm test runs the two in turn).
+// Specs that run onnxruntime-node need a Jest environment that shares typed arrays with the main
+// realm (see onnxruntime-jest-environment.cjs). They run as their own project, in their own jest
+// process (npm test runs the two in turn), so that environment never touches the other suites.
 const ONNX_SPECS = [
   '<rootDir>/libs/ml/src/onnx/',
   '<rootDir>/libs/ml/src/serving/',

@@ -416,7 +416,7 @@ export function modelRegistryStoreContract(harness: RegistryContractHarness): vo
         ],
         tick(),
       ),
-    ).rejects.toThrow();
+    ).rejects.toHaveProperty('message');
     await expect(
       store.updateStages(
         name,
@@ -426,7 +426,7 @@ export function modelRegistryStoreContract(harness: RegistryContractHarness): vo
         ],
         tick(),
       ),
-    ).rejects.toThrow();
+    ).rejects.toHaveProperty('message');
     expect(await reg.snapshot(name)).toEqual(before);
     // An empty decision changes nothing and returns the versions as they are.
     const update = await store.updateStages(name, () => [], tick());
