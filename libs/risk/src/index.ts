@@ -6,3 +6,6 @@ export * from './checks/pre-trade-risk.checks.js';
 export * from './state/trading-state.service.js';
 export * from './sagas/pre-trade-risk.saga.js';
 export * from './risk.module.js';
+export * from './breaker/index.js';
+export * from './var/index.js';
+export * from './allocation/index.js';

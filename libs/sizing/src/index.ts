@@ -1,0 +1,2 @@
+export * from './kelly.js';
+export * from './tiers.js';
