@@ -1,0 +1,5 @@
+export * from './nelder-mead.js';
+export * from './garch.js';
+export * from './hmm.js';
+export * from './labels.js';
+export * from './features.js';
