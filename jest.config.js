@@ -32,6 +32,7 @@ const common = {
 const ONNX_SPECS = [
   '<rootDir>/libs/ml/src/onnx/',
   '<rootDir>/libs/ml/src/serving/',
+  '<rootDir>/libs/rl/src/onnx/',
   '<rootDir>/libs/strategy/src/ml-signal/',
   '<rootDir>/apps/trainer/',
   '<rootDir>/test/acceptance/ml-signal',

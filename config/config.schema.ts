@@ -38,8 +38,50 @@ export const TraderConfigSchema = z.object({
     maxOrdersPerWindow: z.number().int().positive(),
     orderWindowMs: z.number().int().positive(),
   }),
+  /** Drawdown circuit breaker (see libs/risk/src/breaker/circuit-breaker.ts for the state machine). */
+  breaker: z.object({
+    enabled: z.boolean(),
+    threshold: z.number().gt(0).lt(1),
+    coolDownHours: z.number().min(0),
+    /** Trips within a week of the last one double the cool-down, up to this. */
+    maxCoolDownHours: z.number().min(0),
+    halfOpenSizeMultiplier: z.number().min(0).max(1),
+    recoveryBars: z.number().int().min(1),
+    recoveryDrawdownFraction: z.number().gt(0).max(1),
+  }),
+  /** Online HMM regimes per instrument (fits on the history seen so far; no look-ahead). */
+  regime: z.object({
+    enabled: z.boolean(),
+    minBars: z.number().int().min(200),
+    refitBars: z.number().int().min(6),
+    /** Refits use at most this many recent bars (a sliding window keeps fits fast and current). */
+    maxFitBars: z.number().int().min(200),
+  }),
+  /** Portfolio VaR and hierarchical allocation, enforced by pre-trade risk. */
+  portfolioRisk: z.object({
+    varEnabled: z.boolean(),
+    /** 1-day 99% VaR limit after an order, as a fraction of equity. */
+    varLimitFraction: z.number().gt(0).max(1),
+    allocationEnabled: z.boolean(),
+    /** Largest |weight| per instrument, gross and net, as fractions of equity. */
+    maxWeight: z.number().gt(0).max(10),
+    maxGross: z.number().gt(0).max(10),
+    maxNet: z.number().gt(0).max(10),
+  }),
+  /** Regime-aware sizing of the ML strategy: Kelly by regime, tiers, optional SAC policy. */
+  sizing: z.object({
+    maxFraction: z.number().gt(0).max(5),
+    horizon: z.number().int().min(1),
+    icWindow: z.number().int().min(20),
+    fullConfidence: z.number().min(0).max(1),
+    lowConfidence: z.number().min(0).max(1),
+    fullIc: z.number().min(-1).max(1),
+    lowIc: z.number().min(-1).max(1),
+    /** Path of the SAC actor (ONNX); null: no RL policy, the tiers fall back to Kelly. */
+    rlPolicyPath: z.string().min(1).nullable(),
+  }),
   strategy: z.object({
-    name: z.enum(['vol-target-trend', 'ml-signal']),
+    name: z.enum(['vol-target-trend', 'ml-signal', 'buy-and-hold']),
     fastEma: z.number().int().min(2),
     slowEma: z.number().int().min(3),
     volLookback: z.number().int().min(10),

@@ -11,6 +11,10 @@ export const DEFAULTS: Omit<TraderConfig, 'instruments' | 'databaseUrl' | 'apiKe
     maxOrdersPerWindow: 30,
     orderWindowMs: 60_000,
   },
+  breaker: { enabled: true, threshold: 0.05, coolDownHours: 24, maxCoolDownHours: 168, halfOpenSizeMultiplier: 0.5, recoveryBars: 6, recoveryDrawdownFraction: 0.5 },
+  regime: { enabled: true, minBars: 1000, refitBars: 540, maxFitBars: 3000 },
+  portfolioRisk: { varEnabled: true, varLimitFraction: 0.1, allocationEnabled: true, maxWeight: 0.6, maxGross: 1.5, maxNet: 1.0 },
+  sizing: { maxFraction: 0.5, horizon: 6, icWindow: 120, fullConfidence: 0.5, lowConfidence: 0.25, fullIc: 0.05, lowIc: 0.02, rlPolicyPath: null },
   strategy: {
     name: 'vol-target-trend',
     fastEma: 30,

@@ -29,7 +29,8 @@ describe('acceptance: Binance 4h BTC/ETH/SOL 2022-01 → 2025-06', () => {
     expect(s.bars).toBe(3 * 7662);
     expect(s.barsRejected).toBe(0);
     expect(s.orders).toBeGreaterThan(10);
-    expect(s.fills).toBeGreaterThanOrEqual(s.orders - s.denied - 3);
+    // every order fills but the denied, the canceled (working when the breaker flattened) and the last bar's
+    expect(s.fills).toBeGreaterThanOrEqual(s.orders - s.denied - s.canceled - 3);
     expect(s.events).toBeGreaterThan(s.bars);
     expect(Number.isFinite(s.sharpe)).toBe(true);
     expect(s.maxDrawdown).toBeGreaterThan(0);

@@ -56,9 +56,24 @@ interface Prediction {
   readonly targetWeight: string;
 }
 
+interface Decision {
+  readonly instrumentId: string;
+  readonly prediction: string | null;
+  readonly regime: string;
+  readonly regimeProbabilities: string;
+  readonly tier: string;
+  readonly tierReason: string;
+  readonly kellyFraction: string;
+  readonly rawFraction: string;
+  readonly allocationLimit: string | null;
+  readonly finalFraction: string;
+  readonly cuts: string;
+}
+
 interface ServedRun {
   readonly run: TestRun;
   readonly predictions: Prediction[];
+  readonly decisions: Decision[];
   /** Increase of tm_model_fallbacks_total for this model during the run, by tier. */
   readonly fallbacks: Record<string, number>;
 }
@@ -108,7 +123,8 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
     for (const [tier, n] of Object.entries(after)) if (n !== (before[tier] ?? 0)) fallbacks[tier] = n - (before[tier] ?? 0);
     const events = await readRunEvents(store.url, run.outcome.summary.runId);
     const predictions = events.filter((e) => e.type === 'signal.predicted').map((e) => JSON.parse(e.payload) as Prediction);
-    return { run, predictions, fallbacks };
+    const decisions = events.filter((e) => e.type === 'sizing.decided').map((e) => JSON.parse(e.payload) as Decision);
+    return { run, predictions, decisions, fallbacks };
   };
 
   beforeAll(async () => {
@@ -254,6 +270,34 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
         expect(Number.isFinite(Number(p.prediction))).toBe(true);
       }
       expect(first.fallbacks).toEqual({});
+    });
+
+    it('stores the decision record of every bar: regime, tier, Kelly, allocation, final size and every cut', () => {
+      const { decisions, predictions } = first;
+      expect(decisions).toHaveLength(predictions.length);
+      // The warm-up before 2024-01-01 fitted the regime model, so every record names a fitted regime.
+      for (const d of decisions) {
+        expect(['Bear', 'Neutral', 'Bull', 'Crisis']).toContain(d.regime);
+        const p = d.regimeProbabilities.split(',').map(Number);
+        expect(p).toHaveLength(4);
+        expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      }
+      expect(new Set(decisions.map((d) => d.regime)).size).toBeGreaterThan(1);
+      // No RL policy is configured: Kelly by regime, or flat while the breaker is open.
+      for (const d of decisions) expect(['PURE_KELLY', 'EMERGENCY_FLAT']).toContain(d.tier);
+      expect(decisions.some((d) => d.tierReason === 'NO_RL_POLICY')).toBe(true);
+      for (const d of decisions) {
+        const final = Number(d.finalFraction);
+        expect(Math.abs(final)).toBeLessThanOrEqual(DEFAULTS.sizing.maxFraction + 1e-12);
+        if (d.allocationLimit !== null) expect(Math.abs(final)).toBeLessThanOrEqual(Number(d.allocationLimit) + 1e-9);
+        if (d.tier === 'EMERGENCY_FLAT') expect(final).toBe(0);
+        // any reduction from the tier's size is explained by a coded cut
+        if (Math.abs(final) < Math.abs(Number(d.rawFraction)) - 1e-12) expect(d.cuts).not.toBe('');
+        if (final !== 0) expect(Math.sign(final)).toBe(Math.sign(Number(d.prediction)));
+      }
+      // The hierarchical allocation bound the size at least once, and said so.
+      expect(decisions.some((d) => d.allocationLimit !== null)).toBe(true);
+      expect(decisions.some((d) => d.cuts.includes('REGIME_SCALE'))).toBe(true);
     });
 
     it('serves a model whose predictions follow the features, and trades on them', () => {

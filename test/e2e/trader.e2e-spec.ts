@@ -42,7 +42,7 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
   it('publishes the OpenAPI document with every endpoint and serves Swagger UI', async () => {
     const spec = await json(await fetch(url('/docs-json')));
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/runs', '/runs/{runId}', '/runs/{runId}/positions', '/runs/{runId}/orders', '/runs/{runId}/events', '/runs/{runId}/replay', '/health/live', '/health/ready']),
+      expect.arrayContaining(['/runs', '/runs/{runId}', '/runs/{runId}/positions', '/runs/{runId}/orders', '/runs/{runId}/events', '/runs/{runId}/replay', '/runs/{runId}/decisions', '/runs/{runId}/breaker', '/runs/{runId}/breaker/trip', '/runs/{runId}/breaker/reset', '/health/live', '/health/ready']),
     );
     const ui = await fetch(url('/docs'));
     expect(ui.status).toBe(200);
@@ -111,13 +111,52 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     expect((await fetch(url('/runs/no-such-run'))).status).toBe(404);
   }, 120_000);
 
+  it('lets an operator trip and reset the circuit breaker of a running backtest, with the API key, and stores both', async () => {
+    // Bybit 1h for three instruments: long enough a run to act on while it trades.
+    const started = await post('/runs', { source: 'bybit', interval: '1h', from: '2024-01-01', to: '2024-07-01' });
+    const { runId } = (await json(started)) as { runId: string };
+    const deadline = Date.now() + 60_000;
+    let tripped: Response | null = null;
+    while (tripped === null) {
+      if (Date.now() > deadline) throw new Error(`could not act on ${runId} while it ran:\n${trader.output()}`);
+      const res = await post(`/runs/${runId}/breaker/trip`, { reason: 'e2e operator drill' });
+      if (res.status === 200) tripped = res;
+      else {
+        expect([404, 409]).toContain(res.status); // not created yet, or its stream not open yet
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const trip = await json(tripped);
+    expect(trip).toMatchObject({ runId, changed: true, status: { state: 'OPEN', trips: 1 } });
+    expect((await post(`/runs/${runId}/breaker/reset`, { reason: 'drill over' }, null)).status).toBe(401);
+    expect((await post(`/runs/${runId}/breaker/reset`, { reason: '' })).status).toBe(400);
+    const reset = await post(`/runs/${runId}/breaker/reset`, { reason: 'drill over' });
+    expect([200, 409]).toContain(reset.status); // 409 only if the run finished in between
+    for (;;) {
+      const run = await json(await fetch(url(`/runs/${runId}`)));
+      if (run.status !== 'RUNNING' && !run.active) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const breaker = await json(await fetch(url(`/runs/${runId}/breaker`)));
+    expect(breaker.live).toBeNull();
+    const triggers = breaker.transitions.map((t: { payload: { trigger: string; reason: string } }) => t.payload.trigger);
+    expect(triggers).toContain('OPERATOR_TRIP');
+    expect(breaker.transitions.find((t: { payload: { trigger: string } }) => t.payload.trigger === 'OPERATOR_TRIP').payload.reason).toBe('operator: e2e operator drill');
+    if (reset.status === 200) expect(triggers).toContain('OPERATOR_RESET');
+    // a finished run has no breaker to act on
+    expect((await post(`/runs/${runId}/breaker/trip`, { reason: 'too late' })).status).toBe(409);
+    const decisions = await json(await fetch(url(`/runs/${runId}/decisions?limit=5`)));
+    expect(decisions).toMatchObject({ runId, events: [] }); // the trend strategy sizes without the ML decision path
+    expect((await fetch(url(`/runs/${runId}/decisions?instrument=nonsense`))).status).toBe(400);
+  }, 120_000);
+
   it('exports trading metrics in Prometheus format', async () => {
     const text = await (await fetch(url('/metrics'))).text();
     for (const name of ['tm_bars_processed_total', 'tm_orders_total', 'tm_order_denials_total', 'tm_equity', 'tm_runs_total', 'process_cpu_seconds_total']) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/tm_bars_processed_total\{instrument="BTCUSDT-PERP.BYBIT"\} \d+/);
-    expect(text).toMatch(/tm_runs_total\{mode="backtest",status="COMPLETED"\} 1/);
+    expect(text).toMatch(/tm_runs_total\{mode="backtest",status="COMPLETED"\} 2/);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {

@@ -148,7 +148,8 @@ describe('ingest from Bybit through ccxt (fake Bybit v5 on 127.0.0.1, real recor
     });
 
     it('the backtest processes every ingested bar and funding, and its replay matches', async () => {
-      const run = await runBacktest(sqlite.url, { dataDir: dir, source: 'bybit', interval: '4h', from: FROM, to: TO, runId: 'ingested-bybit' });
+      // The ingested folder holds only the window, so both runs start cold (no warm-up from earlier bars).
+      const run = await runBacktest(sqlite.url, { dataDir: dir, source: 'bybit', interval: '4h', from: FROM, to: TO, runId: 'ingested-bybit', warmUp: false });
       const s = run.outcome.summary;
       expect(s.instruments).toEqual(['BTCUSDT-PERP.BYBIT', 'ETHUSDT-PERP.BYBIT', 'SOLUSDT-PERP.BYBIT']);
       expect(s.bars).toBe(3 * BARS_PER_SYMBOL);
@@ -163,7 +164,7 @@ describe('ingest from Bybit through ccxt (fake Bybit v5 on 127.0.0.1, real recor
       // The same backtest on the recorded folder: the ingested catalog is the same market.
       const reference = tempSqlite();
       try {
-        const ref = await runBacktest(reference.url, { dataDir: DATA_DIR, source: 'bybit', interval: '4h', from: FROM, to: TO, runId: 'ingested-bybit' });
+        const ref = await runBacktest(reference.url, { dataDir: DATA_DIR, source: 'bybit', interval: '4h', from: FROM, to: TO, runId: 'ingested-bybit', warmUp: false });
         expect(s.eventStreamHash).toBe(ref.outcome.summary.eventStreamHash);
         expect(s.stateHash).toBe(ref.outcome.summary.stateHash);
         expect(s.finalEquity).toBe(ref.outcome.summary.finalEquity);

@@ -15,7 +15,7 @@ import {
   type SubmitOrderSpec,
 } from '@lib/model';
 import { PortfolioModule, PortfolioService } from '@lib/portfolio';
-import { DEFAULT_RISK_LIMITS_SPEC, RiskModule, TradingStateService } from '@lib/risk';
+import { DEFAULT_RISK_LIMITS_SPEC, RiskModule, TradingStateService, type RiskLimitsSpec, type RiskModuleOptions } from '@lib/risk';
 import { SimulatedVenue } from '@lib/venues-sim';
 
 /** The event store the persistence module would provide. */
@@ -40,6 +40,12 @@ export interface TradingKernelOptions {
   readonly startAt?: number;
   /** Publish a RunStartedEvent first (default true). */
   readonly publishRunStarted?: boolean;
+  /** Pre-trade limits (default: the trader's defaults). */
+  readonly limits?: RiskLimitsSpec;
+  /** Circuit breaker, VaR and allocation (default: all off). */
+  readonly risk?: RiskModuleOptions;
+  /** Further modules, e.g. RegimeModule.forRoot(...). */
+  readonly imports?: readonly DynamicModule[];
 }
 
 export interface TradingKernel {
@@ -75,8 +81,9 @@ export async function bootTradingKernel(options: TradingKernelOptions): Promise<
         useFactory: (cache: Cache, clock: Clock) => new SimulatedVenue({}, cache, clock),
         inject: [Cache, Clock],
       }),
-      RiskModule.forRoot(DEFAULT_RISK_LIMITS_SPEC),
+      RiskModule.forRoot(options.limits ?? DEFAULT_RISK_LIMITS_SPEC, options.risk),
       PortfolioModule,
+      ...(options.imports ?? []),
     ],
   }).compile();
   moduleRef.useLogger(false);

@@ -15,5 +15,6 @@ export * from './events/order.events.js';
 export * from './events/account.events.js';
 export * from './events/run.events.js';
 export * from './events/signal.events.js';
+export * from './events/risk.events.js';
 export * from './events/event-registry.js';
 export * from './commands/order.commands.js';

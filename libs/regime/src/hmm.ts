@@ -35,12 +35,20 @@ export interface HmmFitResult {
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);
+// Module-level bindings for the Math functions used in hot loops: a global lookup (`Math`, `Infinity`)
+// is slow wherever the global object is intercepted (node:vm contexts, e.g. under Jest) — ~30× on
+// Math.log — while a module binding is a plain context-slot load. Same functions, same results.
+const mathLog = Math.log;
+const mathExp = Math.exp;
+const mathMax = Math.max;
+const mathAbs = Math.abs;
+const NEG_INF = -Infinity;
 
 function logEmission(x: Float64Array, mean: Float64Array, v: Float64Array): number {
   let s = 0;
   for (let j = 0; j < x.length; j++) {
     const d = x[j]! - mean[j]!;
-    s -= 0.5 * (LOG_2PI + Math.log(v[j]!) + (d * d) / v[j]!);
+    s -= 0.5 * (LOG_2PI + mathLog(v[j]!) + (d * d) / v[j]!);
   }
   return s;
 }
@@ -55,8 +63,289 @@ function cloneParams(p: HmmParams): HmmParams {
 }
 
 function gaussian(rng: SeededRandom): number {
-  const u = Math.max(rng.next(), 1e-300);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+  const u = mathMax(rng.next(), 1e-300);
+  return Math.sqrt(-2 * mathLog(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/*
+ * Numerical core. Everything below works on flat row-major Float64Array buffers (X: T·d, per-t
+ * state quantities: T·K, A: K·K, means/vars: K·d) held in a Workspace that is allocated once per fit
+ * (or per public call) and reused across EM iterations and restarts: no per-row or per-step
+ * allocation. Each floating-point expression is evaluated in the same order as the original
+ * row-array implementation, so results are bit-for-bit those of the straightforward code; the savings
+ * come from the layout, from computing the emission densities once per EM step (the forward pass and
+ * the backward/ξ passes share the shifted likelihoods) and from hoisting log(var) out of the T loop.
+ */
+
+/** Flat copy of HmmParams: pi (K), A (K·K), means (K·d), vars (K·d), all row-major. */
+interface FlatParams {
+  pi: Float64Array;
+  A: Float64Array;
+  means: Float64Array;
+  vars: Float64Array;
+}
+
+function allocFlat(K: number, d: number): FlatParams {
+  return { pi: new Float64Array(K), A: new Float64Array(K * K), means: new Float64Array(K * d), vars: new Float64Array(K * d) };
+}
+
+function copyRows(rows: readonly ArrayLike<number>[], width: number, out: Float64Array): void {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const o = r * width;
+    for (let j = 0; j < width; j++) out[o + j] = row[j]!;
+  }
+}
+
+function flattenParams(p: HmmParams, K: number, d: number): FlatParams {
+  const f = allocFlat(K, d);
+  for (let k = 0; k < K; k++) f.pi[k] = p.pi[k]!;
+  copyRows(p.A, K, f.A);
+  copyRows(p.means, d, f.means);
+  copyRows(p.vars, d, f.vars);
+  return f;
+}
+
+function rowViews(buf: Float64Array, rows: number, width: number): Float64Array[] {
+  const out: Float64Array[] = new Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = buf.subarray(r * width, (r + 1) * width);
+  return out;
+}
+
+/** HmmParams (row arrays) from flat buffers; the GaussianHmm constructor copies them. */
+function unflattenParams(f: FlatParams, K: number, d: number): HmmParams {
+  return { pi: f.pi, A: rowViews(f.A, K, K), means: rowViews(f.means, K, d), vars: rowViews(f.vars, K, d) };
+}
+
+function flattenObservations(X: Observations, d: number): Float64Array {
+  const out = new Float64Array(X.length * d);
+  copyRows(X, d, out);
+  return out;
+}
+
+/** Reusable buffers for one (T, K, d). */
+class Workspace {
+  /** Log emission densities, then (after shiftExp) exp(logB − shift_t). T·K. */
+  readonly B: Float64Array;
+  /** Per-t max log density (the underflow shift). */
+  readonly shift: Float64Array;
+  readonly alpha: Float64Array;
+  /** Backward variables; overwritten in place by gamma. */
+  readonly beta: Float64Array;
+  readonly scales: Float64Array;
+  readonly xi: Float64Array;
+  /** Per-state, per-feature log-normaliser LOG_2PI + log(var). */
+  readonly cst: Float64Array;
+
+  constructor(
+    readonly T: number,
+    readonly K: number,
+    readonly d: number,
+  ) {
+    this.B = new Float64Array(T * K);
+    this.shift = new Float64Array(T);
+    this.alpha = new Float64Array(T * K);
+    this.beta = new Float64Array(T * K);
+    this.scales = new Float64Array(T);
+    this.xi = new Float64Array(K * K);
+    this.cst = new Float64Array(K * d);
+  }
+}
+
+/** ws.B[t·K + k] = log N(x_t; mean_k, diag(var_k)). */
+function computeLogEmissions(ws: Workspace, X: Float64Array, means: Float64Array, vars: Float64Array): void {
+  const { T, K, d, B, cst } = ws;
+  const Kd = K * d;
+  for (let i = 0; i < Kd; i++) cst[i] = LOG_2PI + mathLog(vars[i]!);
+  if (d === 2) {
+    for (let t = 0; t < T; t++) {
+      const x0 = X[2 * t]!;
+      const x1 = X[2 * t + 1]!;
+      const bo = t * K;
+      for (let k = 0; k < K; k++) {
+        const po = 2 * k;
+        const d0 = x0 - means[po]!;
+        const d1 = x1 - means[po + 1]!;
+        let s = 0;
+        s -= 0.5 * (cst[po]! + (d0 * d0) / vars[po]!);
+        s -= 0.5 * (cst[po + 1]! + (d1 * d1) / vars[po + 1]!);
+        B[bo + k] = s;
+      }
+    }
+    return;
+  }
+  for (let t = 0; t < T; t++) {
+    const xo = t * d;
+    const bo = t * K;
+    for (let k = 0; k < K; k++) {
+      const po = k * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        const dx = X[xo + j]! - means[po + j]!;
+        s -= 0.5 * (cst[po + j]! + (dx * dx) / vars[po + j]!);
+      }
+      B[bo + k] = s;
+    }
+  }
+}
+
+/** In place: row t of ws.B becomes exp(logB_t − m_t), m_t = max_k logB_t,k, stored in ws.shift. */
+function shiftExp(ws: Workspace): void {
+  const { T, K, B, shift } = ws;
+  for (let t = 0; t < T; t++) {
+    const o = t * K;
+    let m = NEG_INF;
+    for (let k = 0; k < K; k++) if (B[o + k]! > m) m = B[o + k]!;
+    shift[t] = m;
+    for (let k = 0; k < K; k++) {
+      const z = B[o + k]! - m;
+      B[o + k] = z === 0 ? 1 : mathExp(z); // exp(0) is exactly 1: skip the call for the max state
+    }
+  }
+}
+
+/** Scaled forward pass over the shifted likelihoods in ws.B; fills ws.alpha, ws.scales; returns the log-likelihood. */
+function forwardPass(ws: Workspace, p0: Float64Array, A: Float64Array): number {
+  const { T, K, B, shift, alpha, scales } = ws;
+  let ll = 0;
+  for (let t = 0; t < T; t++) {
+    const o = t * K;
+    let c = 0;
+    if (t === 0) {
+      for (let j = 0; j < K; j++) {
+        const a = p0[j]! * B[j]!;
+        alpha[j] = a;
+        c += a;
+      }
+    } else {
+      const po = o - K;
+      for (let j = 0; j < K; j++) {
+        let pr = 0;
+        for (let i = 0; i < K; i++) pr += alpha[po + i]! * A[i * K + j]!;
+        const a = pr * B[o + j]!;
+        alpha[o + j] = a;
+        c += a;
+      }
+    }
+    for (let j = 0; j < K; j++) alpha[o + j] = alpha[o + j]! / c;
+    scales[t] = c;
+    ll += mathLog(c) + shift[t]!;
+  }
+  return ll;
+}
+
+/** Emissions + forward pass for the public forward()/logLikelihood(). */
+function runForward(ws: Workspace, X: Float64Array, f: FlatParams, init?: ArrayLike<number>): number {
+  computeLogEmissions(ws, X, f.means, f.vars);
+  shiftExp(ws);
+  let p0 = f.pi;
+  if (init) {
+    p0 = new Float64Array(ws.K);
+    for (let k = 0; k < ws.K; k++) p0[k] = init[k]!;
+  }
+  return forwardPass(ws, p0, f.A);
+}
+
+/**
+ * E-step: emissions (once), forward, backward, Σ_t ξ_t (into ws.xi) and γ (into ws.beta, in place).
+ * Returns the log-likelihood of f.
+ */
+function eStepFlat(ws: Workspace, X: Float64Array, f: FlatParams): number {
+  const { T, K, B, alpha, beta, scales, xi } = ws;
+  const A = f.A;
+  computeLogEmissions(ws, X, f.means, f.vars);
+  shiftExp(ws);
+  const ll = forwardPass(ws, f.pi, A);
+  if (T === 0) {
+    xi.fill(0);
+    return ll;
+  }
+  // backward
+  for (let k = 0; k < K; k++) beta[(T - 1) * K + k] = 1;
+  for (let t = T - 2; t >= 0; t--) {
+    const o = t * K;
+    const no = o + K;
+    const c = scales[t + 1]!;
+    for (let i = 0; i < K; i++) {
+      const ao = i * K;
+      let s = 0;
+      for (let j = 0; j < K; j++) s += A[ao + j]! * B[no + j]! * beta[no + j]!;
+      beta[o + i] = s / c;
+    }
+  }
+  // Σ_t ξ_t(i, j), accumulated in t order
+  xi.fill(0);
+  for (let t = 0; t < T - 1; t++) {
+    const o = t * K;
+    const no = o + K;
+    const c = scales[t + 1]!;
+    for (let i = 0; i < K; i++) {
+      const ai = alpha[o + i]!;
+      const ao = i * K;
+      for (let j = 0; j < K; j++) xi[ao + j] = xi[ao + j]! + (ai * A[ao + j]! * B[no + j]! * beta[no + j]!) / c;
+    }
+  }
+  // γ_t ∝ α_t β_t, written over beta
+  for (let t = 0; t < T; t++) {
+    const o = t * K;
+    let s = 0;
+    for (let k = 0; k < K; k++) {
+      const g = alpha[o + k]! * beta[o + k]!;
+      beta[o + k] = g;
+      s += g;
+    }
+    for (let k = 0; k < K; k++) beta[o + k] = beta[o + k]! / s;
+  }
+  return ll;
+}
+
+/** One Baum–Welch step: returns the log-likelihood of cur and writes the re-estimated params into next. */
+function baumWelchStep(ws: Workspace, X: Float64Array, cur: FlatParams, next: FlatParams, floor: ArrayLike<number>): number {
+  const { T, K, d, xi } = ws;
+  const ll = eStepFlat(ws, X, cur);
+  const gamma = ws.beta;
+  for (let k = 0; k < K; k++) next.pi[k] = gamma[k]!;
+  for (let i = 0; i < K; i++) {
+    const o = i * K;
+    let s = 0;
+    for (let j = 0; j < K; j++) s += xi[o + j]!;
+    if (s > 0) for (let j = 0; j < K; j++) next.A[o + j] = mathMax(xi[o + j]! / s, 1e-300);
+    else for (let j = 0; j < K; j++) next.A[o + j] = 1 / K;
+  }
+  const m = next.means;
+  const v = next.vars;
+  for (let k = 0; k < K; k++) {
+    const po = k * d;
+    let w = 0;
+    for (let j = 0; j < d; j++) m[po + j] = 0;
+    for (let t = 0; t < T; t++) {
+      const g = gamma[t * K + k]!;
+      w += g;
+      const xo = t * d;
+      for (let j = 0; j < d; j++) m[po + j] = m[po + j]! + g * X[xo + j]!;
+    }
+    if (w < 1e-10) {
+      for (let j = 0; j < d; j++) {
+        m[po + j] = cur.means[po + j]!;
+        v[po + j] = cur.vars[po + j]!;
+      }
+      continue;
+    }
+    for (let j = 0; j < d; j++) {
+      m[po + j] = m[po + j]! / w;
+      v[po + j] = 0;
+    }
+    for (let t = 0; t < T; t++) {
+      const g = gamma[t * K + k]!;
+      const xo = t * d;
+      for (let j = 0; j < d; j++) {
+        const dx = X[xo + j]! - m[po + j]!;
+        v[po + j] = v[po + j]! + g * dx * dx;
+      }
+    }
+    for (let j = 0; j < d; j++) v[po + j] = mathMax(v[po + j]! / w, floor[j]!);
+  }
+  return ll;
 }
 
 /** Gaussian HMM with diagonal-covariance emissions (d = 1 is the univariate case). */
@@ -71,56 +360,39 @@ export class GaussianHmm {
     this.d = params.means[0]!.length;
   }
 
+  private flat(): FlatParams {
+    return flattenParams(this.params, this.K, this.d);
+  }
+
   /** Per-state log emission densities, one row per t. */
   logEmissions(X: Observations): Float64Array[] {
-    const { means, vars } = this.params;
-    return X.map((x) => {
-      const r = new Float64Array(this.K);
-      for (let k = 0; k < this.K; k++) r[k] = logEmission(x, means[k]!, vars[k]!);
-      return r;
-    });
+    const f = this.flat();
+    const ws = new Workspace(X.length, this.K, this.d);
+    computeLogEmissions(ws, flattenObservations(X, this.d), f.means, f.vars);
+    return rowViews(ws.B, X.length, this.K);
   }
 
   /**
    * Scaled forward pass. alpha[t] is P(s_t | x_0..x_t); logLikelihood = Σ_t log c_t, where c_t is
    * the scaling factor (the emission max-shift is added back so densities never underflow).
+   * The alpha rows are views into one T·K buffer.
    */
   forward(X: Observations, init?: ArrayLike<number>): { alpha: Float64Array[]; logLikelihood: number; scales: Float64Array } {
-    const K = this.K;
-    const logB = this.logEmissions(X);
-    const alpha: Float64Array[] = [];
-    const scales = new Float64Array(X.length);
-    let ll = 0;
-    let prev: Float64Array | null = null;
-    for (let t = 0; t < X.length; t++) {
-      const lb = logB[t]!;
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) if (lb[k]! > m) m = lb[k]!;
-      const a = new Float64Array(K);
-      let c = 0;
-      for (let j = 0; j < K; j++) {
-        let pr = 0;
-        if (prev === null) pr = init ? init[j]! : this.params.pi[j]!;
-        else for (let i = 0; i < K; i++) pr += prev[i]! * this.params.A[i]![j]!;
-        a[j] = pr * Math.exp(lb[j]! - m);
-        c += a[j]!;
-      }
-      for (let j = 0; j < K; j++) a[j] = a[j]! / c;
-      scales[t] = c;
-      ll += Math.log(c) + m;
-      alpha.push(a);
-      prev = a;
-    }
-    return { alpha, logLikelihood: ll, scales };
+    const ws = new Workspace(X.length, this.K, this.d);
+    const ll = runForward(ws, flattenObservations(X, this.d), this.flat(), init);
+    return { alpha: rowViews(ws.alpha, X.length, this.K), logLikelihood: ll, scales: ws.scales };
   }
 
   logLikelihood(X: Observations, init?: ArrayLike<number>): number {
-    return this.forward(X, init).logLikelihood;
+    const ws = new Workspace(X.length, this.K, this.d);
+    return runForward(ws, flattenObservations(X, this.d), this.flat(), init);
   }
 
-  /** Smoothed state posteriors P(s_t | x_0..x_{T-1}) (uses the whole sample — for history only). */
+  /** Smoothed state posteriors P(s_t | x_0..x_{T-1}) (uses the whole sample — for history only). Rows are views into one T·K buffer. */
   posteriors(X: Observations): Float64Array[] {
-    return this.eStep(X).gamma;
+    const ws = new Workspace(X.length, this.K, this.d);
+    eStepFlat(ws, flattenObservations(X, this.d), this.flat());
+    return rowViews(ws.beta, X.length, this.K);
   }
 
   /** Most likely state path (log-space Viterbi). */
@@ -129,34 +401,39 @@ export class GaussianHmm {
     const T = X.length;
     const path = new Int32Array(T);
     if (T === 0) return path;
-    const logB = this.logEmissions(X);
-    const logA = this.params.A.map((r) => r.map((v) => Math.log(v)));
+    const f = this.flat();
+    const ws = new Workspace(T, K, this.d);
+    computeLogEmissions(ws, flattenObservations(X, this.d), f.means, f.vars);
+    const logB = ws.B;
+    const logA = new Float64Array(K * K);
+    for (let i = 0; i < K * K; i++) logA[i] = mathLog(f.A[i]!);
     let delta = new Float64Array(K);
-    for (let k = 0; k < K; k++) delta[k] = Math.log(this.params.pi[k]!) + logB[0]![k]!;
-    const back: Int32Array[] = [new Int32Array(K)];
+    let nd = new Float64Array(K);
+    for (let k = 0; k < K; k++) delta[k] = mathLog(f.pi[k]!) + logB[k]!;
+    const back = new Int32Array(T * K);
     for (let t = 1; t < T; t++) {
-      const nd = new Float64Array(K);
-      const bp = new Int32Array(K);
+      const o = t * K;
       for (let j = 0; j < K; j++) {
-        let best = -Infinity;
+        let best = NEG_INF;
         let arg = 0;
         for (let i = 0; i < K; i++) {
-          const v = delta[i]! + logA[i]![j]!;
+          const v = delta[i]! + logA[i * K + j]!;
           if (v > best) {
             best = v;
             arg = i;
           }
         }
-        nd[j] = best + logB[t]![j]!;
-        bp[j] = arg;
+        nd[j] = best + logB[o + j]!;
+        back[o + j] = arg;
       }
-      back.push(bp);
+      const tmp = delta;
       delta = nd;
+      nd = tmp;
     }
     let arg = 0;
     for (let k = 1; k < K; k++) if (delta[k]! > delta[arg]!) arg = k;
     path[T - 1] = arg;
-    for (let t = T - 1; t > 0; t--) path[t - 1] = back[t]![path[t]!]!;
+    for (let t = T - 1; t > 0; t--) path[t - 1] = back[t * K + path[t]!]!;
     return path;
   }
 
@@ -167,7 +444,7 @@ export class GaussianHmm {
 
   /** BIC = −2·LL + p·ln(T). */
   bic(X: Observations): number {
-    return -2 * this.logLikelihood(X) + this.parameterCount * Math.log(X.length);
+    return -2 * this.logLikelihood(X) + this.parameterCount * mathLog(X.length);
   }
 
   /** Stationary distribution of A (power iteration). */
@@ -177,7 +454,7 @@ export class GaussianHmm {
       const q = new Float64Array(this.K);
       for (let i = 0; i < this.K; i++) for (let j = 0; j < this.K; j++) q[j] = q[j]! + p[i]! * this.params.A[i]![j]!;
       let diff = 0;
-      for (let k = 0; k < this.K; k++) diff += Math.abs(q[k]! - p[k]!);
+      for (let k = 0; k < this.K; k++) diff += mathAbs(q[k]! - p[k]!);
       p = q;
       if (diff < 1e-14) break;
     }
@@ -220,91 +497,14 @@ export class GaussianHmm {
     });
   }
 
-  private eStep(X: Observations): { gamma: Float64Array[]; xiSum: Float64Array[]; logLikelihood: number } {
-    const K = this.K;
-    const T = X.length;
-    const logB = this.logEmissions(X);
-    // emission likelihoods shifted by per-t max (the same shift as in forward())
-    const B = logB.map((lb) => {
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) if (lb[k]! > m) m = lb[k]!;
-      return lb.map((v) => Math.exp(v - m));
-    });
-    const { alpha, logLikelihood, scales } = this.forward(X);
-    const beta: Float64Array[] = new Array(T);
-    beta[T - 1] = new Float64Array(K).fill(1);
-    for (let t = T - 2; t >= 0; t--) {
-      const b = new Float64Array(K);
-      const nb = beta[t + 1]!;
-      const e = B[t + 1]!;
-      for (let i = 0; i < K; i++) {
-        let s = 0;
-        for (let j = 0; j < K; j++) s += this.params.A[i]![j]! * e[j]! * nb[j]!;
-        b[i] = s / scales[t + 1]!;
-      }
-      beta[t] = b;
-    }
-    const gamma = alpha.map((a, t) => {
-      const g = new Float64Array(K);
-      let s = 0;
-      for (let k = 0; k < K; k++) {
-        g[k] = a[k]! * beta[t]![k]!;
-        s += g[k]!;
-      }
-      for (let k = 0; k < K; k++) g[k] = g[k]! / s;
-      return g;
-    });
-    const xiSum = Array.from({ length: K }, () => new Float64Array(K));
-    for (let t = 0; t < T - 1; t++) {
-      const a = alpha[t]!;
-      const e = B[t + 1]!;
-      const nb = beta[t + 1]!;
-      const c = scales[t + 1]!;
-      for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) xiSum[i]![j] = xiSum[i]![j]! + (a[i]! * this.params.A[i]![j]! * e[j]! * nb[j]!) / c;
-    }
-    return { gamma, xiSum, logLikelihood };
-  }
-
   /** One Baum–Welch step; returns the log-likelihood of the *current* params and the updated model. */
   emStep(X: Observations, floor: Float64Array): { logLikelihood: number; next: GaussianHmm } {
     const K = this.K;
     const d = this.d;
-    const { gamma, xiSum, logLikelihood } = this.eStep(X);
-    const pi = Float64Array.from(gamma[0]!);
-    const A = xiSum.map((row) => {
-      let s = 0;
-      for (const v of row) s += v;
-      return s > 0 ? row.map((v) => Math.max(v / s, 1e-300)) : new Float64Array(K).fill(1 / K);
-    });
-    const means: Float64Array[] = [];
-    const vars: Float64Array[] = [];
-    for (let k = 0; k < K; k++) {
-      let w = 0;
-      const m = new Float64Array(d);
-      for (let t = 0; t < X.length; t++) {
-        const g = gamma[t]![k]!;
-        w += g;
-        for (let j = 0; j < d; j++) m[j] = m[j]! + g * X[t]![j]!;
-      }
-      const v = new Float64Array(d);
-      if (w < 1e-10) {
-        means.push(Float64Array.from(this.params.means[k]!));
-        vars.push(Float64Array.from(this.params.vars[k]!));
-        continue;
-      }
-      for (let j = 0; j < d; j++) m[j] = m[j]! / w;
-      for (let t = 0; t < X.length; t++) {
-        const g = gamma[t]![k]!;
-        for (let j = 0; j < d; j++) {
-          const dx = X[t]![j]! - m[j]!;
-          v[j] = v[j]! + g * dx * dx;
-        }
-      }
-      for (let j = 0; j < d; j++) v[j] = Math.max(v[j]! / w, floor[j]!);
-      means.push(m);
-      vars.push(v);
-    }
-    return { logLikelihood, next: new GaussianHmm({ pi, A, means, vars }) };
+    const ws = new Workspace(X.length, K, d);
+    const next = allocFlat(K, d);
+    const logLikelihood = baumWelchStep(ws, flattenObservations(X, d), this.flat(), next, floor);
+    return { logLikelihood, next: new GaussianHmm(unflattenParams(next, K, d)) };
   }
 
   /** Baum–Welch with several seeded restarts; keeps the restart with the highest log-likelihood. */
@@ -320,44 +520,50 @@ export class GaussianHmm {
     const gVar = new Float64Array(d);
     for (const x of X) for (let j = 0; j < d; j++) gMean[j] = gMean[j]! + x[j]! / T;
     for (const x of X) for (let j = 0; j < d; j++) gVar[j] = gVar[j]! + (x[j]! - gMean[j]!) ** 2 / T;
-    const floor = gVar.map((v) => Math.max(v * (opts.varFloor ?? 1e-4), 1e-300));
+    const floor = gVar.map((v) => mathMax(v * (opts.varFloor ?? 1e-4), 1e-300));
+    const Xf = flattenObservations(X, d);
+    const ws = new Workspace(T, K, d);
     let best: HmmFitResult | null = null;
     const restartLL: number[] = [];
     for (let r = 0; r < restarts; r++) {
       const rr = rng.fork();
       // init: means at K random observations, global variances, sticky transitions with noise
-      const means: Float64Array[] = [];
-      const vars: Float64Array[] = [];
+      let cur = allocFlat(K, d);
+      let nxt = allocFlat(K, d);
       for (let k = 0; k < K; k++) {
-        means.push(Float64Array.from(X[rr.int(T)]!));
-        vars.push(gVar.map((v, j) => Math.max(v * (0.5 + rr.next()), floor[j]!)));
+        const x = X[rr.int(T)]!;
+        for (let j = 0; j < d; j++) cur.means[k * d + j] = x[j]!;
+        for (let j = 0; j < d; j++) cur.vars[k * d + j] = mathMax(gVar[j]! * (0.5 + rr.next()), floor[j]!);
       }
-      const A = Array.from({ length: K }, (_, i) => {
-        const row = new Float64Array(K);
+      const row = new Float64Array(K);
+      for (let i = 0; i < K; i++) {
         let s = 0;
         for (let j = 0; j < K; j++) {
           row[j] = (i === j ? 0.9 * K : 0) + 0.1 + 0.2 * rr.next();
           s += row[j]!;
         }
-        return row.map((v) => v / s);
-      });
-      let model = new GaussianHmm({ pi: new Float64Array(K).fill(1 / K), A, means, vars });
+        for (let j = 0; j < K; j++) cur.A[i * K + j] = row[j]! / s;
+      }
+      cur.pi.fill(1 / K);
       const history: number[] = [];
       let converged = false;
       let it = 0;
       for (; it < maxIter; it++) {
-        const { logLikelihood, next } = model.emStep(X, floor);
-        const prev = history.length ? history[history.length - 1]! : -Infinity;
+        const logLikelihood = baumWelchStep(ws, Xf, cur, nxt, floor);
+        const prev = history.length ? history[history.length - 1]! : NEG_INF;
         history.push(logLikelihood);
-        if (Math.abs(logLikelihood - prev) < tol * (1 + Math.abs(logLikelihood))) {
+        if (mathAbs(logLikelihood - prev) < tol * (1 + mathAbs(logLikelihood))) {
           converged = true;
           break;
         }
-        model = next;
+        const tmp = cur;
+        cur = nxt;
+        nxt = tmp;
       }
       const ll = history[history.length - 1]!;
       restartLL.push(ll);
       if (best === null || ll > best.logLikelihood) {
+        const model = new GaussianHmm(unflattenParams(cur, K, d));
         best = { model, logLikelihood: ll, history, iterations: it, converged, restartLogLikelihoods: [] };
       }
     }
@@ -383,7 +589,7 @@ export class ForwardFilter {
     const K = this.model.K;
     const { A, means, vars, pi } = this.model.params;
     const lb = new Float64Array(K);
-    let m = -Infinity;
+    let m = NEG_INF;
     for (let k = 0; k < K; k++) {
       lb[k] = logEmission(x, means[k]!, vars[k]!);
       if (lb[k]! > m) m = lb[k]!;
@@ -394,11 +600,11 @@ export class ForwardFilter {
       let pr = 0;
       if (this.prev === null) pr = this.init ? this.init[j]! : pi[j]!;
       else for (let i = 0; i < K; i++) pr += this.prev[i]! * A[i]![j]!;
-      a[j] = pr * Math.exp(lb[j]! - m);
+      a[j] = pr * mathExp(lb[j]! - m);
       c += a[j]!;
     }
     for (let j = 0; j < K; j++) a[j] = a[j]! / c;
-    this.ll += Math.log(c) + m;
+    this.ll += mathLog(c) + m;
     this.prev = a;
     return Float64Array.from(a);
   }
@@ -442,9 +648,9 @@ export function selectStates(train: Observations, test: Observations, Ks: number
     return {
       K,
       trainLogLikelihood: f.logLikelihood,
-      bic: -2 * f.logLikelihood + m.parameterCount * Math.log(train.length),
+      bic: -2 * f.logLikelihood + m.parameterCount * mathLog(train.length),
       oosLogLikelihood: oos,
-      oosLogLikelihoodPerBar: oos / Math.max(1, test.length),
+      oosLogLikelihoodPerBar: oos / mathMax(1, test.length),
       model: m,
     };
   });

@@ -103,8 +103,18 @@ export interface ChartPoint {
   readonly drawdown: number; // 0 .. 1, from the running peak
 }
 
-/** Equity curve (top) and drawdown (bottom) of a backtest. */
-export function renderEquityChart(points: readonly ChartPoint[], title: string): string {
+/** Optional context drawn behind the curve: regime bands and circuit-breaker trips. */
+export interface EquityChartMarkers {
+  /** Regime segments of one instrument (label in force from `from` to `to`). */
+  readonly regimes?: { readonly instrument: string; readonly segments: ReadonlyArray<{ readonly from: number; readonly to: number; readonly label: string }> };
+  /** Times the circuit breaker opened. */
+  readonly trips?: readonly number[];
+}
+
+const REGIME_COLORS: Readonly<Record<string, string>> = { Bear: '#ff7f0e', Neutral: '#bbbbbb', Bull: '#2ca02c', Crisis: '#d62728' };
+
+/** Equity curve (top) and drawdown (bottom) of a backtest, with regime bands and breaker trips when given. */
+export function renderEquityChart(points: readonly ChartPoint[], title: string, markers: EquityChartMarkers = {}): string {
   const width = 1000;
   const height = 560;
   const pad = { left: 80, right: 20, top: 40, bottom: 40 };
@@ -125,9 +135,22 @@ export function renderEquityChart(points: readonly ChartPoint[], title: string):
   const eqPath = sampled.map((p) => `${x(p.ts).toFixed(1)},${yEq(p.equity).toFixed(1)}`).join(' ');
   const ddPath = [`${x(t0).toFixed(1)},${ddTop}`, ...sampled.map((p) => `${x(p.ts).toFixed(1)},${yDd(p.drawdown).toFixed(1)}`), `${x(t1).toFixed(1)},${ddTop}`].join(' ');
   const date = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+  const clampX = (ts: number) => x(Math.min(t1, Math.max(t0, ts)));
+  const bands = (markers.regimes?.segments ?? [])
+    .filter((s) => s.to > t0 && s.from < t1 && REGIME_COLORS[s.label] !== undefined)
+    .map((s) => `<rect x="${clampX(s.from).toFixed(1)}" y="${pad.top}" width="${Math.max(0.5, clampX(s.to) - clampX(s.from)).toFixed(1)}" height="${eqH}" fill="${REGIME_COLORS[s.label]}" fill-opacity="0.12"/>`)
+    .join('');
+  const legend = markers.regimes
+    ? `<text x="${width - pad.right}" y="24" text-anchor="end">${escapeXml(markers.regimes.instrument)} regime: ${Object.entries(REGIME_COLORS).map(([l, c]) => `<tspan fill="${c}">■ ${l}</tspan>`).join(' ')}${markers.trips?.length ? ' <tspan fill="#000">┆ breaker trip</tspan>' : ''}</text>`
+    : markers.trips?.length ? `<text x="${width - pad.right}" y="24" text-anchor="end">┆ breaker trip</text>` : '';
+  const trips = (markers.trips ?? [])
+    .filter((ts) => ts >= t0 && ts <= t1)
+    .map((ts) => `<line x1="${x(ts).toFixed(1)}" y1="${pad.top}" x2="${x(ts).toFixed(1)}" y2="${height - pad.bottom}" stroke="#000" stroke-opacity="0.5" stroke-dasharray="3,3"/>`)
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
-<text x="${pad.left}" y="24" font-size="16">${escapeXml(title)}</text>
+${bands}${trips}
+<text x="${pad.left}" y="24" font-size="16">${escapeXml(title)}</text>${legend}
 <text x="10" y="${pad.top + 10}">${eqMax.toFixed(0)}</text>
 <text x="10" y="${pad.top + eqH}">${eqMin.toFixed(0)}</text>
 <line x1="${pad.left}" y1="${pad.top + eqH}" x2="${width - pad.right}" y2="${pad.top + eqH}" stroke="#ccc"/>

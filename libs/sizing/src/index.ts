@@ -1,2 +1,3 @@
 export * from './kelly.js';
 export * from './tiers.js';
+export * from './decision/index.js';

@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type INestApplicationContext } from '@nestjs/common';
+import { MessageBus } from '@lib/kernel';
+import { CircuitBreakerService } from '@lib/risk';
 import { NestFactory } from '@nestjs/core';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
@@ -17,6 +19,7 @@ export class BacktestJobsService {
   private readonly logger = new Logger(BacktestJobsService.name);
   private queue: Promise<void> = Promise.resolve();
   private readonly active = new Set<string>();
+  private readonly contexts = new Map<string, INestApplicationContext>();
 
   constructor(@Inject(TRADER_CONFIG) private readonly config: TraderConfig) {}
 
@@ -31,6 +34,14 @@ export class BacktestJobsService {
     return this.active.has(runId);
   }
 
+  /** The circuit breaker of a run whose kernel is up right now (operator trip and reset). */
+  breaker(runId: string): CircuitBreakerService | undefined {
+    const app = this.contexts.get(runId);
+    // Only once the run's stream is open: a transition must land in the run's own event stream.
+    if (!app || app.get(MessageBus).currentStream !== runId) return undefined;
+    return app.get(CircuitBreakerService);
+  }
+
   /** Resolves when every queued run has finished (used by graceful shutdown and tests). */
   idle(): Promise<void> {
     return this.queue;
@@ -40,11 +51,13 @@ export class BacktestJobsService {
     const metrics = TradingMetrics.shared();
     try {
       const app = await NestFactory.createApplicationContext(BacktestModule.forRun(this.config), { logger: ['error', 'warn'] });
+      this.contexts.set(request.runId!, app);
       try {
         const outcome = await app.get(BacktestRunner).run(request, (line) => this.logger.log(line));
         metrics.equity.set({ run: request.runId! }, Number(outcome.summary.finalEquity.split(' ')[0]));
         metrics.runs.inc({ mode: 'backtest', status: 'COMPLETED' });
       } finally {
+        this.contexts.delete(request.runId!);
         await app.close();
       }
     } catch (err) {

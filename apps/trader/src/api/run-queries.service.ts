@@ -98,4 +98,37 @@ export class RunQueriesService {
       next: page.length === limit ? page[page.length - 1]!.streamSeq : null,
     };
   }
+
+  /**
+   * The decision records of a run (`sizing.decided`), optionally of one instrument, paged by
+   * stream position: what the signal was, the regime, the tier, raw and final size, and every cut.
+   */
+  async decisions(runId: string, after: number, limit: number, instrument?: string) {
+    return this.eventsOfType(runId, ['sizing.decided'], after, limit, instrument);
+  }
+
+  /** Circuit-breaker transitions of a run, in order. */
+  async breakerTransitions(runId: string) {
+    return (await this.eventsOfType(runId, ['risk.breaker_transitioned'], 0, 10_000)).events;
+  }
+
+  private async eventsOfType(runId: string, types: readonly string[], after: number, limit: number, instrument?: string) {
+    await this.get(runId);
+    const wanted = new Set(types);
+    const out: Array<{ streamSeq: number; type: string; tsEvent: number; payload: JsonValue }> = [];
+    let cursor = after;
+    const pageSize = 5000;
+    for (;;) {
+      const page = await this.store.readStream(runId, cursor, pageSize);
+      for (const e of page) {
+        if (!wanted.has(e.type)) continue;
+        const payload = JSON.parse(e.payload) as { instrumentId?: string } & JsonValue;
+        if (instrument !== undefined && payload.instrumentId !== instrument) continue;
+        out.push({ streamSeq: e.streamSeq, type: e.type, tsEvent: e.tsEvent, payload });
+        if (out.length === limit) return { runId, events: out, next: e.streamSeq };
+      }
+      if (page.length < pageSize) return { runId, events: out, next: null };
+      cursor = page[page.length - 1]!.streamSeq;
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
@@ -6,7 +6,7 @@ import { ReplayService } from '../replay/replay.service.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { BacktestJobsService } from './backtest-jobs.service.js';
 import { RunQueriesService } from './run-queries.service.js';
-import { EventsQueryDto, PageQueryDto, StartBacktestDto } from './runs.dto.js';
+import { BreakerActionDto, DecisionsQueryDto, EventsQueryDto, PageQueryDto, StartBacktestDto } from './runs.dto.js';
 
 const dateMs = (d: string | undefined) => (d === undefined ? null : Date.parse(`${d}T00:00:00Z`));
 
@@ -49,6 +49,48 @@ export class RunsController {
   @ApiOperation({ summary: 'Events of a run in stream order, paged by stream position' })
   events(@Param('runId') runId: string, @Query() q: EventsQueryDto) {
     return this.queries.events(runId, q.after, q.limit);
+  }
+
+  @Get(':runId/decisions')
+  @ApiOperation({ summary: 'Decision records of a run: signal, confidence, regime, tier, raw and final size, reasons for any cut' })
+  decisions(@Param('runId') runId: string, @Query() q: DecisionsQueryDto) {
+    return this.queries.decisions(runId, q.after, q.limit, q.instrument);
+  }
+
+  @Get(':runId/breaker')
+  @ApiOperation({ summary: 'Circuit breaker of a run: live status while it runs, and every stored transition' })
+  async breaker(@Param('runId') runId: string) {
+    const transitions = await this.queries.breakerTransitions(runId);
+    return { runId, live: this.jobs.breaker(runId)?.status() ?? null, transitions };
+  }
+
+  @Post(':runId/breaker/trip')
+  @HttpCode(200)
+  @UseGuards(ApiKeyGuard)
+  @ApiHeader({ name: 'x-api-key', required: true })
+  @ApiOperation({ summary: 'Operator trip: the breaker opens, flattens every position and sets trading to REDUCING' })
+  async trip(@Param('runId') runId: string, @Body() body: BreakerActionDto) {
+    const breaker = await this.activeBreaker(runId);
+    const changed = breaker.trip(body.reason);
+    return { runId, changed, status: breaker.status() };
+  }
+
+  @Post(':runId/breaker/reset')
+  @HttpCode(200)
+  @UseGuards(ApiKeyGuard)
+  @ApiHeader({ name: 'x-api-key', required: true })
+  @ApiOperation({ summary: 'Operator reset: the breaker closes and trading returns to ACTIVE' })
+  async reset(@Param('runId') runId: string, @Body() body: BreakerActionDto) {
+    const breaker = await this.activeBreaker(runId);
+    const changed = breaker.reset(body.reason);
+    return { runId, changed, status: breaker.status() };
+  }
+
+  private async activeBreaker(runId: string) {
+    await this.queries.get(runId);
+    const breaker = this.jobs.breaker(runId);
+    if (!breaker) throw new ConflictException(`run ${runId} is not running: only a running kernel has a breaker to trip or reset`);
+    return breaker;
   }
 
   @Post()

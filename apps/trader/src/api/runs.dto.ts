@@ -72,3 +72,18 @@ export class StartBacktestDto {
   @Matches(/^\d+(\.\d+)?$/, { message: 'initialCapital must be a positive decimal string such as "100000"' })
   initialCapital?: string;
 }
+
+export class DecisionsQueryDto extends EventsQueryDto {
+  @ApiPropertyOptional({ example: 'BTCUSDT-PERP.BYBIT', description: 'Only the decisions of this instrument' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Z0-9]+(-[A-Z0-9]+)*\.[A-Z0-9_]+$/, { message: 'instrument must look like BTCUSDT-PERP.BYBIT' })
+  instrument?: string;
+}
+
+export class BreakerActionDto {
+  @ApiPropertyOptional({ example: 'exchange incident', description: 'Why the operator acts; stored in the transition event' })
+  @IsString()
+  @Matches(/^[^\n\r]{3,200}$/, { message: 'reason must be 3 to 200 characters on one line' })
+  reason!: string;
+}

@@ -13,7 +13,7 @@ export function writeBacktestOutput(outDir: string, outcome: BacktestOutcome): {
   writeFileSync(summary, `${JSON.stringify(outcome.summary, null, 2)}\n`);
   const lines = ['timestamp,iso,equity,drawdown', ...outcome.equityCurve.map((p) => `${p.ts},${new Date(p.ts).toISOString()},${p.equity.toFixed(6)},${p.drawdown.toFixed(6)}`)];
   writeFileSync(equityCsv, `${lines.join('\n')}\n`);
-  writeFileSync(chart, renderEquityChart(outcome.equityCurve, `${outcome.summary.runId}: ${outcome.summary.instruments.map((i) => i.split('-')[0]).join(' + ')} ${outcome.summary.interval}, ${outcome.summary.strategy}`));
+  writeFileSync(chart, renderEquityChart(outcome.equityCurve, `${outcome.summary.runId}: ${outcome.summary.instruments.map((i) => i.split('-')[0]).join(' + ')} ${outcome.summary.interval}, ${outcome.summary.strategy}`, outcome.markers));
   return { summary, equityCsv, chart };
 }
 
@@ -25,6 +25,7 @@ export function renderSummaryTable(outcome: BacktestOutcome): string {
     ['period', `${s.from ?? 'start'} → ${s.to ?? 'end'}`],
     ['bars (rejected)', `${s.bars} (${s.barsRejected})`],
     ['orders / fills / denied', `${s.orders} / ${s.fills} / ${s.denied}`],
+    ['circuit-breaker trips', String(s.breakerTrips)],
     ['initial → final equity', `${s.initialCapital} → ${s.finalEquity}`],
     ['total return', pct(s.totalReturn)],
     ['CAGR', pct(s.cagr)],

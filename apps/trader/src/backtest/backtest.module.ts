@@ -4,7 +4,8 @@ import { DataModule } from '@lib/data';
 import { EXECUTION_CLIENT, ExecutionModule } from '@lib/execution';
 import { PersistenceModule } from '@lib/persistence';
 import { PortfolioModule } from '@lib/portfolio';
-import { RiskModule } from '@lib/risk';
+import { RegimeModule } from '@lib/regime';
+import { RiskModule, type RiskModuleOptions } from '@lib/risk';
 import { SimulatedVenue } from '@lib/venues-sim';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
@@ -31,11 +32,34 @@ export class BacktestModule {
           useFactory: (cache: Cache, clock: Clock) => new SimulatedVenue({ slippageBps: config.venue.slippageBps, volumeShareCap: config.venue.volumeShareCap }, cache, clock),
           inject: [Cache, Clock],
         }),
-        RiskModule.forRoot(config.risk),
+        RegimeModule.forRoot({ enabled: config.regime.enabled, tracker: { minBars: config.regime.minBars, refitBars: config.regime.refitBars, maxFitBars: config.regime.maxFitBars } }),
+        RiskModule.forRoot(config.risk, riskOptionsOf(config)),
         PortfolioModule,
       ],
       providers: [{ provide: TRADER_CONFIG, useValue: config }, BacktestRunner, ReplayService, MetricsRecorder],
       exports: [BacktestRunner, ReplayService],
     };
   }
+}
+
+/** The trader config's breaker, VaR and allocation sections as the risk module takes them. */
+export function riskOptionsOf(config: TraderConfig): RiskModuleOptions {
+  const { breaker, portfolioRisk: pr } = config;
+  return {
+    breaker: {
+      enabled: breaker.enabled,
+      threshold: breaker.threshold,
+      coolDownMs: breaker.coolDownHours * 3_600_000,
+      maxCoolDownMs: Math.max(breaker.coolDownHours, breaker.maxCoolDownHours) * 3_600_000,
+      coolDownEscalation: 2,
+      escalationWindowMs: 7 * 86_400_000,
+      halfOpenSizeMultiplier: breaker.halfOpenSizeMultiplier,
+      recoveryBars: breaker.recoveryBars,
+      recoveryDrawdownFraction: breaker.recoveryDrawdownFraction,
+    },
+    portfolioRisk: {
+      var: { enabled: pr.varEnabled, limitFraction: pr.varLimitFraction },
+      allocation: { enabled: pr.allocationEnabled, options: { maxWeight: pr.maxWeight, maxGross: pr.maxGross, maxNet: pr.maxNet } },
+    },
+  };
 }

@@ -14,23 +14,28 @@ import {
   type EventStore,
   type RunRepository,
 } from '@lib/kernel';
-import { BacktestFeed, DataEngine, loadCatalogFeed } from '@lib/data';
-import { Money, OrderDeniedEvent, RunCompletedEvent, RunStartedEvent, instrumentFromSpec, type Instrument, type JsonObject } from '@lib/model';
+import { BacktestFeed, BarValidator, DataEngine, loadCatalogFeed } from '@lib/data';
+import { BAR_INTERVALS, BreakerTransitionedEvent, Money, OrderDeniedEvent, RegimeChangedEvent, type Bar, RunCompletedEvent, RunStartedEvent, instrumentFromSpec, type Instrument, type JsonObject } from '@lib/model';
 import { PortfolioService, computeStatistics } from '@lib/portfolio';
 import { EXECUTION_CLIENT } from '@lib/execution';
 import type { SimulatedVenue } from '@lib/venues-sim';
 import { redactConfig, type TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
-import { ProgressReporter } from '@lib/reporting';
+import { ProgressReporter, type EquityChartMarkers } from '@lib/reporting';
 import type { BacktestRequest, BacktestSummary } from './backtest.types.js';
 import { newBacktestRunId } from './run-id.js';
 import { createStrategy } from './strategy.factory.js';
+import { MlSignalStrategy, type Strategy } from '@lib/strategy';
 import { MODEL_REGISTRY_STORE } from '@lib/persistence';
+import { CircuitBreakerService, PortfolioRiskService, TradingStateService } from '@lib/risk';
+import { RegimeService } from '@lib/regime';
 import type { ModelRegistryStore } from '@lib/ml';
 
 export interface BacktestOutcome {
   readonly summary: BacktestSummary;
   readonly equityCurve: ReadonlyArray<{ ts: number; equity: number; drawdown: number }>;
+  /** What the equity chart shows behind the curve: the first instrument's regimes and the breaker trips. */
+  readonly markers: EquityChartMarkers;
 }
 
 const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
@@ -57,7 +62,41 @@ export class BacktestRunner {
     @Inject(BAR_REPOSITORY) private readonly catalog: BarRepository,
     @Inject(MODEL_REGISTRY_STORE) private readonly models: ModelRegistryStore,
     @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
+    private readonly breaker: CircuitBreakerService,
+    private readonly portfolioRisk: PortfolioRiskService,
+    private readonly tradingState: TradingStateService,
+    private readonly regimes: RegimeService,
   ) {}
+
+  /**
+   * A run that starts mid-history primes what needs history before its first bar, exactly as a
+   * live start would from the catalog: the regime trackers, the portfolio risk model and the
+   * strategy's own indicators see the bars before `from` (never after), nothing trades and
+   * nothing is stored. Returns the number of bars used.
+   */
+  private async warmUp(request: BacktestRequest, instruments: readonly Instrument[], strategy: Strategy): Promise<number> {
+    if (request.from === null || request.warmUp === false) return 0;
+    const intervalMs = BAR_INTERVALS[request.interval];
+    const count = Math.max(this.config.regime.enabled ? this.config.regime.minBars + 60 : 0, 400);
+    const window = { interval: request.interval, instruments, from: request.from - count * intervalMs, to: request.from };
+    const history = request.catalog
+      ? await loadCatalogFeed(this.catalog, window)
+      : await BacktestFeed.load({ dataDir: request.dataDir, source: request.source, ...window });
+    const validator = BarValidator.forInstruments(instruments);
+    const bars: Bar[] = [];
+    for (const item of history) {
+      if (item.kind !== 'bar') continue;
+      // The same validation as the run: a bad bar is skipped here too, never half-used.
+      const verdict = validator.check(item.bar);
+      if (verdict.ok && verdict.bar.tsClose <= request.from) bars.push(verdict.bar);
+    }
+    for (const bar of bars) {
+      this.regimes.prime(bar);
+      this.portfolioRisk.prime(bar);
+    }
+    if (strategy instanceof MlSignalStrategy) await strategy.warmUp(bars);
+    return bars.length;
+  }
 
   async run(request: BacktestRequest, progress?: (line: string) => void): Promise<BacktestOutcome> {
     if (!(this.clock instanceof TestClock)) throw new Error('a backtest needs the test clock (KernelModule clock: "test")');
@@ -96,7 +135,9 @@ export class BacktestRunner {
 
     try {
       this.data.addSink(this.venue);
-      const strategy = await createStrategy(this.config, { bus: this.bus, cache: this.cache, clock: this.clock, portfolio: this.portfolio, registryStore: this.models }, instruments, request.dataDir);
+      const strategy = await createStrategy(this.config, { bus: this.bus, cache: this.cache, clock: this.clock, portfolio: this.portfolio, registryStore: this.models, risk: { breaker: this.breaker, portfolioRisk: this.portfolioRisk, tradingState: this.tradingState, regimes: this.regimes } }, instruments, request.dataDir);
+      const warmed = await this.warmUp(request, instruments, strategy);
+      if (warmed > 0) progress?.(`warm-up: ${warmed} bars before ${iso(request.from)} primed the regimes, the risk model and the strategy (no trading, no events)`);
       await this.bus.openStream(runId);
       clock.advanceTo(feed.startTs);
       this.bus.publish(
@@ -106,6 +147,19 @@ export class BacktestRunner {
       const deniedByReason: Record<string, number> = {};
       this.bus.subscribe(OrderDeniedEvent, Stage.RECORDER, 'backtest.denials', (e) => {
         deniedByReason[e.reason] = (deniedByReason[e.reason] ?? 0) + 1;
+      });
+
+      const trips: number[] = [];
+      this.bus.subscribe(BreakerTransitionedEvent, Stage.RECORDER, 'backtest.breaker', (e) => {
+        if (e.to === 'OPEN') trips.push(e.tsEvent);
+      });
+      const charted = instruments[0]!.id;
+      const segments: Array<{ from: number; to: number; label: string }> = [];
+      this.bus.subscribe(RegimeChangedEvent, Stage.RECORDER, 'backtest.regimes', (e) => {
+        if (e.instrumentId !== charted) return;
+        const last = segments.at(-1);
+        if (last) last.to = e.tsEvent;
+        segments.push({ from: e.tsEvent, to: Number.POSITIVE_INFINITY, label: e.to });
       });
 
       const started = performance.now();
@@ -146,7 +200,10 @@ export class BacktestRunner {
       const finalState = JSON.stringify(this.portfolio.projection.snapshot());
       await this.runs.update(runId, { status: 'COMPLETED', finishedAt: Date.now(), summary, finalState, stateHash, eventStreamHash });
       const curve = this.portfolio.projection.equityCurve().map((p) => ({ ts: p.ts, equity: p.equity.toNumber(), drawdown: p.drawdown }));
-      return { summary, equityCurve: curve };
+      const end = curve.at(-1)?.ts ?? clock.now();
+      for (const segment of segments) if (!Number.isFinite(segment.to)) segment.to = end;
+      const markers: EquityChartMarkers = { trips, ...(segments.length > 0 ? { regimes: { instrument: charted.split('-')[0]!, segments } } : {}) };
+      return { summary, equityCurve: curve, markers };
     } catch (err) {
       this.logger.error(`backtest ${runId} failed: ${(err as Error).message}`);
       await this.bus.flush().catch(() => undefined);
@@ -206,7 +263,9 @@ export class BacktestRunner {
       orders: orders.length,
       fills: projection.fillCount(),
       denied: denied.length,
+      canceled: orders.filter((o) => o.status === 'CANCELED').length,
       deniedByReason: { ...input.deniedByReason },
+      breakerTrips: this.breaker.status().trips,
       initialCapital: input.capital.toString(),
       finalEquity: projection.equity().toString(),
       totalReturn: stats.totalReturn,

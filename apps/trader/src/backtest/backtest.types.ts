@@ -13,6 +13,11 @@ export interface BacktestRequest {
   readonly to: number | null;
   readonly initialCapital: string;
   readonly runId?: string;
+  /**
+   * Prime regimes, the risk model and the strategy with the bars before `from` (default true).
+   * Off, a run starts cold: what a comparison of two sources with different history needs.
+   */
+  readonly warmUp?: boolean;
 }
 
 export interface BacktestSummary extends JsonObject {
@@ -30,7 +35,11 @@ export interface BacktestSummary extends JsonObject {
   orders: number;
   fills: number;
   denied: number;
+  /** Orders canceled (e.g. working when the circuit breaker flattened the book). */
+  canceled: number;
   deniedByReason: { [reason: string]: number };
+  /** Times the drawdown circuit breaker opened (drawdown or operator). */
+  breakerTrips: number;
   initialCapital: string;
   finalEquity: string;
   totalReturn: number | null;

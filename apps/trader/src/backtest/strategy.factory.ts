@@ -4,8 +4,11 @@ import { Logger } from '@nestjs/common';
 import { fileSymbolOf, readFundingCsv } from '@lib/data';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
 import { HotSwappingModelSource, LocalArtifactStore, ModelRegistry, ResilientModelLoader, dvolFileName, readDvolCsv, toFundingPoint, type DvolCandle, type DvolIndex, type FundingPoint, type ModelRegistryStore } from '@lib/ml';
-import type { Instrument } from '@lib/model';
-import { MlSignalStrategy, VolTargetTrendStrategy, type Strategy, type StrategyPortfolio } from '@lib/strategy';
+import type { Instrument, InstrumentId } from '@lib/model';
+import type { RegimeService } from '@lib/regime';
+import type { CircuitBreakerService, PortfolioRiskService, TradingStateService } from '@lib/risk';
+import { SizingDecisionEngine } from '@lib/sizing';
+import { BuyAndHoldStrategy, MlSignalStrategy, VolTargetTrendStrategy, type MlRlPolicy, type MlSizingContext, type Strategy, type StrategyPortfolio, type StrategyRiskView } from '@lib/strategy';
 import type { TraderConfig } from '@config';
 import { TradingMetrics } from '../metrics/trading-metrics.js';
 
@@ -15,6 +18,51 @@ export interface StrategyDeps {
   readonly clock: Clock;
   readonly portfolio: StrategyPortfolio;
   readonly registryStore: ModelRegistryStore;
+  readonly risk: StrategyRiskDeps;
+}
+
+/** The risk and analytics services strategies read (never write) at each bar. */
+export interface StrategyRiskDeps {
+  readonly breaker: CircuitBreakerService;
+  readonly portfolioRisk: PortfolioRiskService;
+  readonly tradingState: TradingStateService;
+  readonly regimes: RegimeService;
+}
+
+/**
+ * What a strategy may read of risk: the allocation limit (scaled down while the breaker is
+ * half-open: at most its multiplier of equity across all instruments), and whether orders may
+ * increase exposure at all.
+ */
+export function strategyRiskView(risk: StrategyRiskDeps, instrumentCount: number): StrategyRiskView {
+  return {
+    exposureLimit: (id: InstrumentId) => {
+      const allocation = risk.portfolioRisk.allocationFraction(id) ?? Infinity;
+      if (risk.breaker.state !== 'HALF_OPEN') return allocation;
+      return Math.min(allocation, risk.breaker.sizeMultiplier / Math.max(1, instrumentCount));
+    },
+    canIncrease: () => risk.tradingState.current === 'ACTIVE',
+  };
+}
+
+function sizingContext(config: TraderConfig, risk: StrategyRiskDeps, rl: MlRlPolicy | null): MlSizingContext {
+  const s = config.sizing;
+  return {
+    engine: new SizingDecisionEngine({
+      horizon: s.horizon,
+      maxFraction: s.maxFraction,
+      tierThresholds: { fullConfidence: s.fullConfidence, lowConfidence: s.lowConfidence, fullIc: s.fullIc, lowIc: s.lowIc },
+    }),
+    horizon: s.horizon,
+    icWindow: s.icWindow,
+    regime: (id) => risk.regimes.reading(id),
+    breaker: () => {
+      const status = risk.breaker.status();
+      return { state: status.state, sizeMultiplier: status.sizeMultiplier, drawdown: Math.max(0, status.lastDrawdown) };
+    },
+    allocationLimit: (id) => risk.portfolioRisk.allocationFraction(id) ?? Infinity,
+    rl,
+  };
 }
 
 /** DVOL and venue funding for the ML features, from the data folder (what the trainer used). */
@@ -36,8 +84,12 @@ async function loadMarketContext(dataDir: string, instruments: readonly Instrume
 
 /** Builds the configured strategy; the ML one with its models loaded through the four tiers. */
 export async function createStrategy(config: TraderConfig, deps: StrategyDeps, instruments: readonly Instrument[], dataDir: string): Promise<Strategy> {
+  const view = strategyRiskView(deps.risk, instruments.length);
   if (config.strategy.name === 'vol-target-trend') {
-    return new VolTargetTrendStrategy(deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, config.strategy);
+    return new VolTargetTrendStrategy(deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, config.strategy).useRisk(view);
+  }
+  if (config.strategy.name === 'buy-and-hold') {
+    return new BuyAndHoldStrategy(deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, { leverage: config.strategy.maxLeverage, rebalanceThreshold: config.strategy.rebalanceThreshold }).useRisk(view);
   }
   const logger = new Logger('ModelLoading');
   const metrics = TradingMetrics.shared();
@@ -51,7 +103,27 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
     },
   );
   const source = new HotSwappingModelSource(loader);
-  const strategy = new MlSignalStrategy(deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, source, await loadMarketContext(dataDir, instruments));
+  const rl = config.sizing.rlPolicyPath === null ? null : await loadRlPolicy(config.sizing.rlPolicyPath, logger);
+  const strategy = new MlSignalStrategy(
+    deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, source, await loadMarketContext(dataDir, instruments),
+    undefined, sizingContext(config, deps.risk, rl),
+  ).useRisk(view);
   for (const name of strategy.modelNames()) await source.refresh(name);
   return strategy;
+}
+
+/**
+ * The SAC actor, served by onnxruntime. A missing or corrupt policy is not fatal: sizing falls
+ * back to Kelly (tier PURE_KELLY, reason NO_RL_POLICY), which is logged and visible in every
+ * decision record.
+ */
+async function loadRlPolicy(path: string, logger: Logger): Promise<MlRlPolicy | null> {
+  try {
+    const { OnnxSacActor, buildSacObservation } = await import('@lib/rl');
+    const actor = await OnnxSacActor.load(path);
+    return { version: actor.version, fraction: (o) => actor.fraction(o), observe: (o) => buildSacObservation(o) };
+  } catch (err) {
+    logger.error(`RL sizing policy ${path} could not be loaded (${(err as Error).message}); sizing falls back to Kelly`);
+    return null;
+  }
 }

@@ -14,6 +14,8 @@ export const Stage = {
   CACHE: 10,
   EXECUTION: 20,
   PORTFOLIO: 30,
+  /** Market analytics the risk layer and strategies read at the same bar: regimes, risk models. */
+  ANALYTICS: 35,
   RISK: 40,
   STRATEGY: 50,
   RECORDER: 80,

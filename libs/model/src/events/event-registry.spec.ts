@@ -21,6 +21,7 @@ import {
 } from './order.events.js';
 import { RunCompletedEvent, RunStartedEvent } from './run.events.js';
 import { ModelTierChangedEvent, SignalPredictedEvent } from './signal.events.js';
+import { AllocationUpdatedEvent, BreakerTransitionedEvent, RegimeChangedEvent, SizingDecidedEvent, SizingTierChangedEvent } from './risk.events.js';
 
 const INSTRUMENT = instrumentId('BTCUSDT-PERP.BYBIT');
 const COID = clientOrderId('O-1');
@@ -126,10 +127,22 @@ const SAMPLES: readonly DomainEvent[] = [
     tsEvent: 10_000,
   }),
   new ModelTierChangedEvent({ model: 'signal-BTCUSDT-PERP', from: 'PRODUCTION', to: 'CACHED', modelVersion: 3, reason: 'registry unreachable', tsEvent: 10_001 }),
+  new BreakerTransitionedEvent({
+    from: 'CLOSED', to: 'OPEN', trigger: 'DRAWDOWN', reason: 'drawdown 5.2% > 5%', drawdown: '0.052', equity: '95100.5', adverseEquity: '94800',
+    reference: '100000', tradingState: 'REDUCING', sizeMultiplier: '0', instrumentId: INSTRUMENT, tsEvent: 10_002,
+  }),
+  new RegimeChangedEvent({ instrumentId: INSTRUMENT, from: 'Bull', to: 'Crisis', probabilities: '0.01,0.02,0.07,0.9', modelVersion: 2, tsEvent: 10_003 }),
+  new AllocationUpdatedEvent({ regime: 'Neutral', limits: 'BTCUSDT-PERP.BYBIT=0.4', gross: '0.4', net: '0.4', tsEvent: 10_004 }),
+  new SizingDecidedEvent({
+    instrumentId: INSTRUMENT, strategyId: 'ML-001', prediction: '0.004', signal: '1.2', confidence: '0.6', regime: 'Bull', regimeProbabilities: '0.1,0.2,0.6,0.1',
+    volatility: '0.011', recentIc: '0.06', tier: 'FULL_RL', tierReason: 'FULL_CONFIDENCE_AND_IC', kellyFraction: '0.5', rlFraction: '0.4', rawFraction: '0.4',
+    allocationLimit: '0.35', finalFraction: '0.35', cuts: 'ALLOCATION_LIMIT', tsEvent: 10_005,
+  }),
+  new SizingTierChangedEvent({ instrumentId: INSTRUMENT, strategyId: 'ML-001', from: 'PURE_KELLY', to: 'FULL_RL', reason: 'FULL_CONFIDENCE_AND_IC', tsEvent: 10_006 }),
 ];
 
 /** Fields a payload may omit (decoded as null). */
-const OPTIONAL = new Set(['bar.rejected.line', 'bar.rejected.tsOpen', 'order.initialized.price', 'order.initialized.triggerPrice', 'order.initialized.tag', 'order.canceled.reason', 'signal.predicted.modelVersion', 'signal.model_tier_changed.from', 'signal.model_tier_changed.modelVersion']);
+const OPTIONAL = new Set(['bar.rejected.line', 'bar.rejected.tsOpen', 'order.initialized.price', 'order.initialized.triggerPrice', 'order.initialized.tag', 'order.canceled.reason', 'signal.predicted.modelVersion', 'signal.model_tier_changed.from', 'signal.model_tier_changed.modelVersion', 'risk.breaker_transitioned.reference', 'risk.breaker_transitioned.instrumentId', 'regime.changed.from', 'sizing.decided.prediction', 'sizing.decided.recentIc', 'sizing.decided.rlFraction', 'sizing.decided.allocationLimit', 'sizing.tier_changed.from']);
 /** Free-form JSON fields: any JSON value is valid, only absence is an error. */
 const FREE_JSON = new Set(['run.started.instruments', 'run.started.config']);
 

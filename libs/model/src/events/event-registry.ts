@@ -16,6 +16,7 @@ import {
 } from './order.events.js';
 import { RunCompletedEvent, RunStartedEvent } from './run.events.js';
 import { ModelTierChangedEvent, SignalPredictedEvent } from './signal.events.js';
+import { AllocationUpdatedEvent, BreakerTransitionedEvent, RegimeChangedEvent, SizingDecidedEvent, SizingTierChangedEvent } from './risk.events.js';
 
 export class UnknownEventTypeError extends Error {
   readonly code = 'EVENT.UNKNOWN_TYPE';
@@ -74,6 +75,11 @@ export const DOMAIN_EVENT_CLASSES: readonly EventClass[] = [
   RunCompletedEvent,
   SignalPredictedEvent,
   ModelTierChangedEvent,
+  BreakerTransitionedEvent,
+  RegimeChangedEvent,
+  AllocationUpdatedEvent,
+  SizingDecidedEvent,
+  SizingTierChangedEvent,
 ] as unknown as readonly EventClass[];
 
 export const defaultEventRegistry = (): EventRegistry => new EventRegistry(DOMAIN_EVENT_CLASSES);

@@ -1,1 +1,2 @@
 export * from './hraa.js';
+export * from './allocation-tracker.js';

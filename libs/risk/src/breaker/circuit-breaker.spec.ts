@@ -72,6 +72,38 @@ describe('CircuitBreaker', () => {
     expect(cb.currentPeak).toBe(80);
   });
 
+  it('escalates the cool-down for trips in quick succession, caps it, and starts over after a quiet week or a reset', () => {
+    const DAY = 24 * 3600_000;
+    const cb = new CircuitBreaker({ coolDownMs: DAY, recoveryBars: 1, maxCoolDownMs: 3 * DAY });
+    let t = 0;
+    cb.mark({ ts: t, equity: 100 });
+    /** Trips with a 6% loss, then waits out the cool-down and recovers in one clean bar; returns the cool-down used. */
+    const episode = (): number => {
+      const base = cb.currentPeak ?? 100;
+      t += H;
+      expect(cb.mark({ ts: t, equity: base * 0.94 }).state).toBe('OPEN');
+      const openedAt = t;
+      while (cb.state === 'OPEN') {
+        t += H;
+        cb.mark({ ts: t, equity: base * 0.94 });
+      }
+      const waited = t - openedAt;
+      t += H;
+      expect(cb.mark({ ts: t, equity: base * 0.94 }).state).toBe('CLOSED');
+      return waited;
+    };
+    expect(episode()).toBe(DAY);
+    expect(episode()).toBe(2 * DAY); // within a week of the last trip: doubled
+    expect(episode()).toBe(3 * DAY); // capped
+    t += 8 * DAY; // a quiet week
+    cb.mark({ ts: t, equity: cb.currentPeak ?? 100 });
+    expect(episode()).toBe(DAY);
+    expect(episode()).toBe(2 * DAY);
+    cb.reset('operator', t);
+    cb.mark({ ts: t, equity: 90 });
+    expect(episode()).toBe(DAY);
+  });
+
   it('snapshot round-trips', () => {
     const cb = new CircuitBreaker({ coolDownMs: 10 });
     cb.mark({ ts: 0, equity: 100 });

@@ -12,7 +12,11 @@ import type { TradingState } from '@lib/model';
  *   the check the peak is raised to max(peak, equity).
  * - On entering OPEN (drawdown or operator `trip`) the caller must FLATTEN_ALL and set the trading state
  *   to REDUCING; the size multiplier is 0.
- * - OPEN → HALF_OPEN at the first mark with ts − openedAt ≥ `coolDownMs`. HALF_OPEN trades with size limits
+ * - OPEN → HALF_OPEN at the first mark with ts − openedAt ≥ the cool-down in force. The cool-down
+ *   escalates: a trip within `escalationWindowMs` (default 7 days) of the previous one multiplies the
+ *   previous cool-down by `coolDownEscalation` (default 2), up to `maxCoolDownMs` (default 7 days); a
+ *   trip after a quiet window starts again from `coolDownMs`. A market that keeps knocking the book
+ *   down is left alone for longer each time instead of being re-entered every day. HALF_OPEN trades with size limits
  *   multiplied by `halfOpenSizeMultiplier` (default 0.5), trading state ACTIVE. The half-open baseline is the
  *   equity of that mark; it is raised by later close-valued highs.
  * - HALF_OPEN: drawdown from the half-open baseline (using the adverse extreme) > `threshold` → OPEN again.
@@ -21,8 +25,9 @@ import type { TradingState } from '@lib/model';
  *   consecutive clean bars → CLOSED, size multiplier 1, and the peak is rebased to the half-open baseline
  *   (the pre-trip peak is forgotten, otherwise the breaker would re-trip on the old loss at once).
  * - Operator `trip(reason, ts)` → OPEN from CLOSED/HALF_OPEN (no-op when already OPEN).
- *   Operator `reset(reason, ts)` → CLOSED from any state and clears the peak: the next mark re-initialises
- *   it. A reset while CLOSED is still returned as a transition (CLOSED → CLOSED) because the peak changed.
+ *   Operator `reset(reason, ts)` → CLOSED from any state, clears the peak (the next mark re-initialises
+ *   it) and the cool-down escalation.
+ *   A reset while CLOSED is still returned as a transition (CLOSED → CLOSED) because the peak changed.
  * - At most one transition per call. Every transition is returned as plain data to store as an event.
  */
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
@@ -73,6 +78,9 @@ export interface CircuitBreakerConfig {
   readonly halfOpenSizeMultiplier: number;
   readonly recoveryBars: number;
   readonly recoveryDrawdownFraction: number;
+  readonly coolDownEscalation: number;
+  readonly maxCoolDownMs: number;
+  readonly escalationWindowMs: number;
 }
 
 export const DEFAULT_CIRCUIT_BREAKER_CONFIG: CircuitBreakerConfig = {
@@ -81,6 +89,9 @@ export const DEFAULT_CIRCUIT_BREAKER_CONFIG: CircuitBreakerConfig = {
   halfOpenSizeMultiplier: 0.5,
   recoveryBars: 6,
   recoveryDrawdownFraction: 0.5,
+  coolDownEscalation: 2,
+  maxCoolDownMs: 7 * 24 * 60 * 60 * 1000,
+  escalationWindowMs: 7 * 24 * 60 * 60 * 1000,
 };
 
 export interface CircuitBreakerSnapshot {
@@ -89,6 +100,10 @@ export interface CircuitBreakerSnapshot {
   readonly openedAt: number | null;
   readonly halfOpenBase: number | null;
   readonly cleanBars: number;
+  /** Cool-down of the current (or last) trip, ms. */
+  readonly coolDownMs?: number;
+  /** Time of the last trip, for escalation. */
+  readonly lastTripAt?: number | null;
 }
 
 export class CircuitBreaker {
@@ -98,6 +113,8 @@ export class CircuitBreaker {
   private openedAt: number | null = null;
   private halfOpenBase: number | null = null;
   private cleanBars = 0;
+  private coolDown: number;
+  private lastTripAt: number | null = null;
 
   constructor(config: Partial<CircuitBreakerConfig> = {}, snapshot?: CircuitBreakerSnapshot) {
     this.config = { ...DEFAULT_CIRCUIT_BREAKER_CONFIG, ...config };
@@ -107,17 +124,28 @@ export class CircuitBreaker {
     if (!(c.halfOpenSizeMultiplier >= 0 && c.halfOpenSizeMultiplier <= 1)) throw new Error('halfOpenSizeMultiplier must be in [0,1]');
     if (!(Number.isInteger(c.recoveryBars) && c.recoveryBars >= 1)) throw new Error('recoveryBars must be an integer ≥ 1');
     if (!(c.recoveryDrawdownFraction > 0 && c.recoveryDrawdownFraction <= 1)) throw new Error('recoveryDrawdownFraction must be in (0,1]');
+    if (!(c.coolDownEscalation >= 1)) throw new Error('coolDownEscalation must be ≥ 1');
+    if (!(c.maxCoolDownMs >= c.coolDownMs)) throw new Error('maxCoolDownMs must be ≥ coolDownMs');
+    if (!(c.escalationWindowMs >= 0)) throw new Error('escalationWindowMs must be ≥ 0');
+    this.coolDown = c.coolDownMs;
     if (snapshot) {
       this._state = snapshot.state;
       this.peak = snapshot.peak;
       this.openedAt = snapshot.openedAt;
       this.halfOpenBase = snapshot.halfOpenBase;
       this.cleanBars = snapshot.cleanBars;
+      this.coolDown = snapshot.coolDownMs ?? this.coolDown;
+      this.lastTripAt = snapshot.lastTripAt ?? null;
     }
   }
 
   get state(): BreakerState {
     return this._state;
+  }
+
+  /** Cool-down of the current (or last) trip, ms. */
+  get coolDownMs(): number {
+    return this.coolDown;
   }
 
   get currentPeak(): number | null {
@@ -133,7 +161,7 @@ export class CircuitBreaker {
   }
 
   snapshot(): CircuitBreakerSnapshot {
-    return { state: this._state, peak: this.peak, openedAt: this.openedAt, halfOpenBase: this.halfOpenBase, cleanBars: this.cleanBars };
+    return { state: this._state, peak: this.peak, openedAt: this.openedAt, halfOpenBase: this.halfOpenBase, cleanBars: this.cleanBars, coolDownMs: this.coolDown, lastTripAt: this.lastTripAt };
   }
 
   mark(m: BreakerMark): BreakerResult {
@@ -154,10 +182,10 @@ export class CircuitBreaker {
       }
       case 'OPEN': {
         const dd = this.peak === null ? 0 : drawdown(this.peak, adverse);
-        if (this.openedAt !== null && ts - this.openedAt >= this.config.coolDownMs) {
+        if (this.openedAt !== null && ts - this.openedAt >= this.coolDown) {
           this.halfOpenBase = equity;
           this.cleanBars = 0;
-          return this.transition('HALF_OPEN', 'COOL_DOWN', `cool-down of ${this.config.coolDownMs} ms elapsed`, ts, dd);
+          return this.transition('HALF_OPEN', 'COOL_DOWN', `cool-down of ${this.coolDown / 3_600_000} h elapsed`, ts, dd);
         }
         return this.result(dd);
       }
@@ -189,6 +217,9 @@ export class CircuitBreaker {
   /** Operator reset to CLOSED from any state; clears the peak (re-initialised at the next mark). */
   reset(reason: string, ts: number): BreakerResult {
     this.peak = null;
+    // An operator reset is a fresh start: the next trip's cool-down is the base one again.
+    this.lastTripAt = null;
+    this.coolDown = this.config.coolDownMs;
     return this.transition('CLOSED', 'OPERATOR_RESET', reason, ts, 0);
   }
 
@@ -196,6 +227,10 @@ export class CircuitBreaker {
     const from = this._state;
     this._state = to;
     if (to === 'OPEN') {
+      const c = this.config;
+      const escalate = this.lastTripAt !== null && ts - this.lastTripAt <= c.escalationWindowMs;
+      this.coolDown = escalate ? Math.min(c.maxCoolDownMs, this.coolDown * c.coolDownEscalation) : c.coolDownMs;
+      this.lastTripAt = ts;
       this.openedAt = ts;
       this.halfOpenBase = null;
       this.cleanBars = 0;

@@ -132,6 +132,9 @@ describe('PreTradeRiskChecks: each denial reason', () => {
     ['RISK.MAX_ORDER_NOTIONAL', () => check(order({ side: 'BUY', qty: '6.251' }))], // 250 040 > 250 000
     ['RISK.MAX_INSTRUMENT_NOTIONAL', () => check(order({ side: 'BUY', qty: '3.000' }), ctx({ position: '5' }))], // 8 × 40 000 = 320 000
     ['RISK.MAX_GROSS_EXPOSURE', () => check(order({ side: 'BUY', qty: '2.000' }), ctx({ grossExposure: usdt('550000') }))], // 630 000
+    // the hierarchical allocation gives BTC 50 000: 1.5 × 40 000 = 60 000 is over it
+    ['RISK.ALLOCATION_LIMIT', () => check(order({ side: 'BUY', qty: '1.500' }), { ...ctx(), allocationLimit: () => usdt('50000') })],
+    ['RISK.VAR_LIMIT', () => check(order({ side: 'BUY', qty: '1.000' }), { ...ctx(), postTradeVar: () => 'post-trade VaR 9000.00 exceeds limit 8000.00' })],
     [
       'RISK.ORDER_RATE',
       () => {
@@ -179,6 +182,37 @@ describe('PreTradeRiskChecks: each denial reason', () => {
     expect(reasonOf(check(order({ side: 'BUY', qty: '12.000' }), ctx({ position: '-5' })))).toBe('RISK.MAX_ORDER_NOTIONAL');
     // short 5, buy 6 → long 1: increases nothing beyond limits
     expect(reasonOf(check(order({ side: 'BUY', qty: '6.000' }), ctx({ position: '-5' })))).toBe('OK');
+  });
+});
+
+describe('PreTradeRiskChecks: dynamic limits from the breaker, the allocation and VaR', () => {
+  it('scales the instrument and gross limits while the breaker is half-open, and says so', () => {
+    const half = { ...ctx({ position: '2' }), limitScale: 0.5 }; // instrument limit 150 000
+    expect(reasonOf(check(order({ side: 'BUY', qty: '1.000' }), half))).toBe('OK'); // 3 × 40 000 = 120 000
+    const verdict = check(order({ side: 'BUY', qty: '2.000' }), half); // 160 000
+    expect(reasonOf(verdict)).toBe('RISK.MAX_INSTRUMENT_NOTIONAL');
+    expect(verdict.ok ? '' : verdict.detail).toContain('scaled ×0.5 by the circuit breaker');
+  });
+
+  it('applies an extra gross cap (equity × half-open multiplier) when it is tighter than the static limit', () => {
+    const capped = { ...ctx(), grossCap: usdt('45000') };
+    expect(reasonOf(check(order({ side: 'BUY', qty: '1.000' }), capped))).toBe('OK'); // 40 000
+    expect(reasonOf(check(order({ side: 'BUY', qty: '1.200' }), capped))).toBe('RISK.MAX_GROSS_EXPOSURE'); // 48 000
+  });
+
+  it('passes the projected position and mark to the VaR check, and never asks it about a reducing order', () => {
+    const seen: Array<[string, bigint, string]> = [];
+    const withVar = { ...ctx({ position: '1' }), postTradeVar: (id: string, projected: bigint, mark: Price) => (seen.push([id, projected, mark.toString()]), 'over') };
+    expect(reasonOf(check(order({ side: 'BUY', qty: '0.500' }), withVar))).toBe('RISK.VAR_LIMIT');
+    expect(seen).toEqual([[BTC.id, raw('1.5'), '40000.0']]);
+    expect(reasonOf(check(order({ side: 'SELL', qty: '0.500' }), withVar))).toBe('OK');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('lets a reducing order through an allocation limit already exceeded', () => {
+    const c = { ...ctx({ position: '2' }), allocationLimit: () => usdt('10000') };
+    expect(reasonOf(check(order({ side: 'SELL', qty: '1.000' }), c))).toBe('OK');
+    expect(reasonOf(check(order({ side: 'BUY', qty: '0.100' }), c))).toBe('RISK.ALLOCATION_LIMIT');
   });
 });
 

@@ -1,4 +1,4 @@
-import { notional, Quantity, type Instrument, type Order, type OrderSide, type Price } from '@lib/model';
+import { Money, notional, Quantity, type Instrument, type Order, type OrderSide, type Price } from '@lib/model';
 import { OrderRateLimiter } from './order-rate-limiter.js';
 import type { RiskContext } from './risk-context.js';
 import { DEFAULT_RISK_LIMITS, maxInstrumentNotionalFor, type RiskLimits } from './risk-limits.js';
@@ -23,7 +23,9 @@ export const RISK_CHECK_ORDER: readonly RiskDenialReason[] = [
   'RISK.MIN_NOTIONAL',
   'RISK.MAX_ORDER_NOTIONAL',
   'RISK.MAX_INSTRUMENT_NOTIONAL',
+  'RISK.ALLOCATION_LIMIT',
   'RISK.MAX_GROSS_EXPOSURE',
+  'RISK.VAR_LIMIT',
   'RISK.ORDER_RATE',
 ];
 
@@ -106,14 +108,25 @@ export class PreTradeRiskChecks {
       const projectedRaw = positionRaw + workingRaw + signed(order.side, qty.raw);
       const exposure = (raw: bigint) => notional(mark, Quantity.fromRaw(abs(raw), 9), instrument.settlement, 'UP');
       const instrumentAfter = exposure(projectedRaw);
-      const instrumentLimit = maxInstrumentNotionalFor(this.limits, id);
+      const scale = ctx.limitScale ?? 1;
+      const scaled = (limit: Money) => (scale === 1 ? limit : Money.of((limit.raw * BigInt(Math.round(scale * 1e6))) / 1_000_000n, limit.currency));
+      const scaleNote = scale === 1 ? '' : ` (limits scaled ×${scale} by the circuit breaker)`;
+      const instrumentLimit = scaled(maxInstrumentNotionalFor(this.limits, id));
       if (instrumentAfter.gt(instrumentLimit)) {
-        return riskDenied('RISK.MAX_INSTRUMENT_NOTIONAL', `${id} exposure would be ${instrumentAfter} (position ${position()} + working + order at ${mark}), above ${instrumentLimit}`);
+        return riskDenied('RISK.MAX_INSTRUMENT_NOTIONAL', `${id} exposure would be ${instrumentAfter} (position ${position()} + working + order at ${mark}), above ${instrumentLimit}${scaleNote}`);
+      }
+      const allocation = ctx.allocationLimit?.(id);
+      if (allocation !== undefined && instrumentAfter.gt(scaled(allocation))) {
+        return riskDenied('RISK.ALLOCATION_LIMIT', `${id} exposure would be ${instrumentAfter}, above its hierarchical allocation ${scaled(allocation)}${scaleNote}`);
       }
       const grossAfter = ctx.grossExposure().minus(exposure(positionRaw)).plus(instrumentAfter);
-      if (grossAfter.gt(this.limits.maxGrossExposure)) {
-        return riskDenied('RISK.MAX_GROSS_EXPOSURE', `gross exposure would be ${grossAfter}, above ${this.limits.maxGrossExposure}`);
+      const staticGross = scaled(this.limits.maxGrossExposure);
+      const grossLimit = ctx.grossCap !== undefined && ctx.grossCap.lt(staticGross) ? ctx.grossCap : staticGross;
+      if (grossAfter.gt(grossLimit)) {
+        return riskDenied('RISK.MAX_GROSS_EXPOSURE', `gross exposure would be ${grossAfter}, above ${grossLimit}${scaleNote}`);
       }
+      const varProblem = ctx.postTradeVar?.(id, projectedRaw, mark) ?? null;
+      if (varProblem !== null) return riskDenied('RISK.VAR_LIMIT', varProblem);
     }
 
     if (!this.rateLimiter.allows(ctx.now)) {

@@ -17,6 +17,20 @@ export interface RiskContext {
   otherWorkingQtyRaw(id: InstrumentId, excluding: ClientOrderId): bigint;
   /** Sum over instruments of |position| × mark, in the limits' currency. */
   grossExposure(): Money;
+  /**
+   * Scale on the exposure limits (instrument, gross, allocation) from the circuit breaker:
+   * 1 when CLOSED, its half-open multiplier when HALF_OPEN. Absent: 1.
+   */
+  readonly limitScale?: number;
+  /** An extra cap on gross exposure (e.g. equity × the half-open multiplier); absent: none. */
+  readonly grossCap?: Money;
+  /** The instrument's limit from the hierarchical allocation (weight × equity); absent or undefined: none. */
+  allocationLimit?(id: InstrumentId): Money | undefined;
+  /**
+   * Post-trade portfolio VaR of the book with `id`'s position replaced by `projectedRaw` (signed raw
+   * quantity) valued at `mark`; absent: no VaR model. Returns null when the order passes.
+   */
+  postTradeVar?(id: InstrumentId, projectedRaw: bigint, mark: Price): string | null;
 }
 
 /** A context from plain values, keyed by instrument id. */

@@ -14,6 +14,8 @@ export const RISK_DENIAL_REASONS = [
   'RISK.TRADING_HALTED',
   'RISK.TRADING_REDUCING',
   'RISK.NO_MARKET_PRICE',
+  'RISK.ALLOCATION_LIMIT',
+  'RISK.VAR_LIMIT',
 ] as const;
 export type RiskDenialReason = (typeof RISK_DENIAL_REASONS)[number];
 

@@ -1,19 +1,23 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { ofType } from '@nestjs/cqrs';
 import { map, type Observable } from 'rxjs';
 import { Cache, Clock, MessageBus } from '@lib/kernel';
-import { DenyOrderCommand, OrderInitializedEvent, RouteOrderCommand, type ClientOrderId, type DomainEvent, type InstrumentId } from '@lib/model';
+import { DenyOrderCommand, Money, OrderInitializedEvent, RouteOrderCommand, type ClientOrderId, type DomainEvent, type InstrumentId, type Price } from '@lib/model';
 import { PortfolioService } from '@lib/portfolio';
 import { PreTradeRiskChecks } from '../checks/pre-trade-risk.checks.js';
 import type { RiskContext } from '../checks/risk-context.js';
 import { TradingStateService } from '../state/trading-state.service.js';
+import { CircuitBreakerService } from '../breaker/circuit-breaker.service.js';
+import { PortfolioRiskService } from '../var/portfolio-risk.service.js';
 
 export const PRE_TRADE_RISK_CHECKS = Symbol('PRE_TRADE_RISK_CHECKS');
 
 /**
  * Every initialized order passes the pure pre-trade checks: approved → RouteOrderCommand,
  * refused → DenyOrderCommand with the coded reason (which becomes `order.denied`).
- * It runs on the ordered bus, so it sees the cache and portfolio as of the order's seq.
+ * It runs on the ordered bus, so it sees the cache and portfolio as of the order's seq. Exposure
+ * limits are scaled down while the circuit breaker is HALF_OPEN, capped by the hierarchical
+ * allocation, and an order whose post-trade VaR exceeds the limit is denied (RISK.VAR_LIMIT).
  */
 @Injectable()
 export class PreTradeRiskSaga implements OnModuleInit {
@@ -24,6 +28,8 @@ export class PreTradeRiskSaga implements OnModuleInit {
     private readonly portfolio: PortfolioService,
     private readonly tradingState: TradingStateService,
     @Inject(PRE_TRADE_RISK_CHECKS) private readonly checks: PreTradeRiskChecks,
+    @Optional() private readonly breaker?: CircuitBreakerService,
+    @Optional() private readonly portfolioRisk?: PortfolioRiskService,
   ) {}
 
   onModuleInit(): void {
@@ -43,6 +49,7 @@ export class PreTradeRiskSaga implements OnModuleInit {
 
   private context(): RiskContext {
     const projection = this.portfolio.projection;
+    const halfOpen = this.breaker?.state === 'HALF_OPEN';
     return {
       now: this.clock.now(),
       tradingState: this.tradingState.current,
@@ -58,6 +65,12 @@ export class PreTradeRiskSaga implements OnModuleInit {
         return sum;
       },
       grossExposure: () => projection.grossExposure(),
+      // OPEN only lets reducing orders through (trading state REDUCING), so scale by the half-open multiplier at most.
+      limitScale: halfOpen ? this.breaker!.sizeMultiplier : 1,
+      // Half-open trades at most multiplier × equity gross, whatever the static limits allow.
+      ...(halfOpen ? { grossCap: Money.fromNumber(Math.max(0, projection.equity().toNumber() * this.breaker!.sizeMultiplier), projection.equity().currency, 'DOWN') } : {}),
+      allocationLimit: (id: InstrumentId) => this.portfolioRisk?.allocationLimit(id),
+      postTradeVar: (id: InstrumentId, projectedRaw: bigint, mark: Price) => this.portfolioRisk?.postTradeVar(id, projectedRaw, mark) ?? null,
     };
   }
 }

@@ -23,12 +23,24 @@ export interface StrategyPortfolio {
 export const STRATEGY_PORTFOLIO = Symbol('STRATEGY_PORTFOLIO');
 
 /**
+ * What a strategy may read of risk, so it sizes inside the limits instead of collecting denials:
+ * pre-trade risk still enforces every limit; this only keeps strategies from asking for more.
+ */
+export interface StrategyRiskView {
+  /** Largest |position notional| / equity the instrument may hold now (allocation × breaker); Infinity: none. */
+  exposureLimit(instrumentId: InstrumentId): number;
+  /** False while risk lets only reducing orders through (breaker open, trading REDUCING or HALTED). */
+  canIncrease(): boolean;
+}
+
+/**
  * Base of every strategy: receives `bar.closed` after the cache and the portfolio have taken
  * that bar, and sends SubmitOrderCommands with deterministic client order ids. A strategy
  * reads only the cache (bars up to now) and the portfolio: it cannot see a later bar.
  */
 export abstract class Strategy {
   private orderSeq = 0;
+  private risk: StrategyRiskView | null = null;
 
   protected constructor(
     readonly id: StrategyId,
@@ -49,6 +61,28 @@ export abstract class Strategy {
 
   protected abstract onBar(bar: Bar): void | Promise<void>;
 
+  /** Lets the strategy read risk limits (see StrategyRiskView); without one it sizes unconstrained. */
+  useRisk(view: StrategyRiskView): this {
+    this.risk = view;
+    return this;
+  }
+
+  /** The target clamped to what risk allows now: the exposure limit, and no increase while reducing only. */
+  protected withinRisk(instrumentId: InstrumentId, targetQty: number, currentQty: number, price: number, equity: number): number {
+    if (this.risk === null) return targetQty;
+    let target = targetQty;
+    const limit = this.risk.exposureLimit(instrumentId);
+    if (Number.isFinite(limit) && price > 0 && equity > 0) {
+      const maxQty = Math.max(0, (limit * equity) / price);
+      target = Math.max(-maxQty, Math.min(maxQty, target));
+    }
+    if (!this.risk.canIncrease()) {
+      if (currentQty === 0 || Math.sign(target) !== Math.sign(currentQty)) target = 0;
+      else if (Math.abs(target) > Math.abs(currentQty)) target = currentQty;
+    }
+    return target;
+  }
+
   /**
    * Trades the instrument toward `targetQty` (signed, in base units) with one market order, when
    * the gap is worth it: more than `threshold` of the target, or a change of direction. Sizes are
@@ -60,6 +94,8 @@ export abstract class Strategy {
     if (!Number.isFinite(targetQty)) throw new RangeError(`${this.id}: target quantity for ${instrument.id} is not finite (${targetQty})`);
     if (this.cache.hasWorkingOrders(instrument.id)) return false;
     const currentQty = rawToNumber(this.portfolio.netQuantityRaw(instrument.id));
+    targetQty = this.withinRisk(instrument.id, targetQty, currentQty, bar.close.toNumber(), this.portfolio.equityValue());
+    if (targetQty === currentQty) return false;
     const flips = currentQty !== 0 && targetQty !== 0 && Math.sign(currentQty) !== Math.sign(targetQty);
     const gap = Math.abs(targetQty - currentQty);
     const closing = targetQty === 0 && currentQty !== 0;

@@ -1,19 +1,55 @@
 import { FeaturePipeline, featureSpecFor, toFeatureBar, type FeatureBar, type HotSwappingModelSource, type LoadedSignalModel } from '@lib/ml';
-import { ModelTierChangedEvent, SignalPredictedEvent, strategyId, type ModelTier, type Bar, type Instrument, type InstrumentId } from '@lib/model';
+import { ModelTierChangedEvent, SignalPredictedEvent, SizingDecidedEvent, SizingTierChangedEvent, rawToNumber, strategyId, type ModelTier, type Bar, type Instrument, type InstrumentId, type SizingTierName } from '@lib/model';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
+import type { RegimeLabel } from '@lib/regime';
+import { RollingIc, SizingDecisionEngine, type SizingDecision } from '@lib/sizing';
 import { Strategy, type StrategyPortfolio } from '../base/strategy.js';
+import { RollingVolatility } from '../indicators/rolling-volatility.js';
 import { MarketContextCursor, type MarketContextData } from './market-context.js';
 
 export interface MlSignalParams {
-  /** Share of the instrument's equity sleeve (equity / N) at full conviction. */
-  readonly maxWeight: number;
   /** Predictions kept to scale the signal (seeded at start-up, then rolling). */
   readonly signalHistory: number;
   /** Trade only when the position is off target by more than this share of the target. */
   readonly rebalanceThreshold: number;
 }
 
-export const DEFAULT_ML_SIGNAL_PARAMS: MlSignalParams = { maxWeight: 1, signalHistory: 200, rebalanceThreshold: 0.25 };
+export const DEFAULT_ML_SIGNAL_PARAMS: MlSignalParams = { signalHistory: 200, rebalanceThreshold: 0.25 };
+
+/** A trained RL sizing policy (the SAC actor served by onnxruntime) and how to build its observation. */
+export interface MlRlPolicy {
+  readonly version: string;
+  fraction(observation: Float32Array): Promise<number>;
+  observe(o: { signal: number; confidence: number; regimeProbabilities: ArrayLike<number>; volatility: number; position: number; drawdown: number }): Float32Array;
+}
+
+/**
+ * What sizing reads of the rest of the system at a bar, all as of that bar: the instrument's
+ * regime reading, the circuit breaker, the hierarchical allocation, and an optional RL policy.
+ * Without it the strategy sizes with Kelly alone, regime unknown, breaker closed, no allocation.
+ */
+export interface MlSizingContext {
+  readonly engine: SizingDecisionEngine;
+  readonly horizon: number;
+  readonly icWindow: number;
+  regime(id: InstrumentId): { readonly label: RegimeLabel | null; readonly probabilities: ArrayLike<number>; readonly volatility: number } | undefined;
+  breaker(): { readonly state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'; readonly sizeMultiplier: number; readonly drawdown: number };
+  /** |fraction of equity| the instrument may hold from the allocation; Infinity when there is none. */
+  allocationLimit(id: InstrumentId): number;
+  readonly rl: MlRlPolicy | null;
+}
+
+export function defaultSizingContext(maxFraction = 1): MlSizingContext {
+  return {
+    engine: new SizingDecisionEngine({ maxFraction }),
+    horizon: 6,
+    icWindow: 120,
+    regime: () => undefined,
+    breaker: () => ({ state: 'CLOSED', sizeMultiplier: 1, drawdown: 0 }),
+    allocationLimit: () => Infinity,
+    rl: null,
+  };
+}
 
 interface InstrumentState {
   readonly instrument: Instrument;
@@ -25,7 +61,12 @@ interface InstrumentState {
   columns: { readonly key: string; readonly index: Int32Array } | null;
   /** The tier and version last served, to store a `signal.model_tier_changed` event on every change. */
   served: string | null;
+  readonly ic: RollingIc;
+  readonly vol: RollingVolatility;
+  sizingTier: SizingTierName | null;
 }
+
+const UNIFORM = [0.25, 0.25, 0.25, 0.25] as const;
 
 const fmt = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(12)).toString() : '0');
 
@@ -35,11 +76,13 @@ export function signalModelName(instrument: Pick<Instrument, 'symbol'>): string 
 
 /**
  * The ML strategy: per bar, features (the trainer's own streaming definition) → ONNX inference
- * → prediction → target position. Mapping (deliberately simple until regime-aware sizing lands):
- * scale = 2 × the standard deviation of the last `signalHistory` predictions;
- * confidence = min(1, |prediction| / scale); target weight = sign(prediction) × confidence ×
- * maxWeight of the instrument's equity sleeve. No model (tier FLAT) → target flat.
- * Every prediction is stored as a `signal.predicted` event.
+ * → prediction → regime-aware sizing → target position.
+ * signal = prediction / σ(last `signalHistory` predictions), clipped to ±3;
+ * confidence = min(1, |signal| / 2). The decision engine (libs/sizing) picks the tier (full RL,
+ * blended, pure Kelly, emergency flat) from confidence, the model's rolling IC, the RL policy and
+ * the breaker; sizes with Kelly by regime and/or the RL policy; and cuts to the breaker multiplier
+ * and the hierarchical allocation. The result is a fraction of equity. No model (tier FLAT) →
+ * flat. Every bar stores `signal.predicted` and the decision record `sizing.decided`.
  */
 export class MlSignalStrategy extends Strategy {
   private readonly states = new Map<InstrumentId, InstrumentState>();
@@ -55,6 +98,7 @@ export class MlSignalStrategy extends Strategy {
     private readonly models: HotSwappingModelSource,
     context: MarketContextData,
     private readonly params: MlSignalParams = DEFAULT_ML_SIGNAL_PARAMS,
+    private readonly sizing: MlSizingContext = defaultSizingContext(),
     id = 'ML-001',
   ) {
     super(strategyId(id), bus, cache, clock, portfolio);
@@ -70,6 +114,9 @@ export class MlSignalStrategy extends Strategy {
         count: 0,
         columns: null,
         served: null,
+        ic: new RollingIc(sizing.horizon, sizing.icWindow),
+        vol: new RollingVolatility(60),
+        sizingTier: null,
       });
     }
   }
@@ -101,42 +148,105 @@ export class MlSignalStrategy extends Strategy {
       dvol: ctx.dvol,
       funding: ctx.funding,
     });
+    const close = bar.close.toNumber();
+    state.vol.update(close);
     if (row === null) return;
     const served = this.models.get(state.modelName);
     if (trade) this.recordTier(state, served ?? null);
     if (!served || served.model === null) {
-      if (trade) this.decide(state, bar, 0, 0, 0, served ?? null);
+      state.ic.push(Number.NaN, close);
+      if (trade) await this.decide(state, bar, null, 0, 0, served ?? null);
       return;
     }
     const input = this.select(state, served, row);
     const prediction = await served.model.predictOne(input);
-    const scale = 2 * this.spread(state);
+    const spread = this.spread(state);
     state.predictions[state.count % state.predictions.length] = prediction;
     state.count++;
-    const confidence = scale > 0 ? Math.min(1, Math.abs(prediction) / scale) : 0;
-    const weight = Math.sign(prediction) * confidence * this.params.maxWeight;
-    if (trade) this.decide(state, bar, prediction, confidence, weight, served);
+    state.ic.push(prediction, close);
+    const z = spread > 0 ? Math.max(-3, Math.min(3, prediction / spread)) : 0;
+    const confidence = Math.min(1, Math.abs(z) / 2);
+    if (trade) await this.decide(state, bar, prediction, z, confidence, served);
   }
 
-  private decide(state: InstrumentState, bar: Bar, prediction: number, confidence: number, weight: number, served: LoadedSignalModel | null): void {
+  /**
+   * Signal → regime → tier → size → allocation: the decision engine turns the prediction into a
+   * fraction of equity, the decision record is stored, and the position is traded toward it.
+   */
+  private async decide(state: InstrumentState, bar: Bar, prediction: number | null, signal: number, confidence: number, served: LoadedSignalModel | null): Promise<void> {
+    const id = state.instrument.id;
+    const close = bar.close.toNumber();
+    const equity = this.portfolio.equityValue();
+    const reading = this.sizing.regime(id);
+    const regime = reading ?? { label: null, probabilities: UNIFORM, volatility: state.vol.value };
+    const breaker = this.sizing.breaker();
+    const position = equity > 0 ? (rawToNumber(this.portfolio.netQuantityRaw(id)) * close) / equity : 0;
+    let rlFraction: number | null = null;
+    const rl = this.sizing.rl;
+    if (rl !== null && prediction !== null) {
+      const observation = rl.observe({ signal, confidence, regimeProbabilities: regime.probabilities, volatility: regime.volatility, position, drawdown: breaker.drawdown });
+      const value = await rl.fraction(observation);
+      rlFraction = Number.isFinite(value) ? value : null;
+    }
+    const decision = this.sizing.engine.decide({
+      instrumentId: id,
+      tsClose: bar.tsClose,
+      prediction,
+      signal,
+      confidence,
+      regime,
+      recentIc: state.ic.value,
+      rlFraction,
+      breaker: { state: breaker.state, sizeMultiplier: breaker.sizeMultiplier },
+      allocationLimit: this.sizing.allocationLimit(id),
+    });
+    this.record(state, decision, served, prediction, confidence);
+    if (!(equity > 0)) return;
+    this.rebalanceTo(state.instrument, bar, (decision.finalFraction * equity) / close, this.params.rebalanceThreshold, 'ml');
+  }
+
+  private record(state: InstrumentState, d: SizingDecision, served: LoadedSignalModel | null, prediction: number | null, confidence: number): void {
+    const tsEvent = this.clock.now();
+    const instrumentId = state.instrument.id;
     this.bus.publish(
       new SignalPredictedEvent({
-        instrumentId: state.instrument.id,
+        instrumentId,
         strategyId: this.id,
         model: state.modelName,
         modelVersion: served?.version ?? null,
         tier: served?.tier ?? 'FLAT',
-        prediction: fmt(prediction),
+        prediction: fmt(prediction ?? 0),
         confidence: fmt(confidence),
-        targetWeight: fmt(weight),
-        tsEvent: this.clock.now(),
+        targetWeight: fmt(d.finalFraction),
+        tsEvent,
       }),
     );
-    const equity = this.portfolio.equityValue();
-    if (!(equity > 0)) return;
-    const close = bar.close.toNumber();
-    const targetQty = (weight * equity) / this.states.size / close;
-    this.rebalanceTo(state.instrument, bar, targetQty, this.params.rebalanceThreshold, 'ml');
+    if (d.tier !== state.sizingTier) {
+      this.bus.publish(new SizingTierChangedEvent({ instrumentId, strategyId: this.id, from: state.sizingTier, to: d.tier, reason: d.tierReason, tsEvent }));
+      state.sizingTier = d.tier;
+    }
+    this.bus.publish(
+      new SizingDecidedEvent({
+        instrumentId,
+        strategyId: this.id,
+        prediction: d.prediction === null ? null : fmt(d.prediction),
+        signal: fmt(d.signal),
+        confidence: fmt(d.confidence),
+        regime: d.regime,
+        regimeProbabilities: d.regimeProbabilities.map(fmt).join(','),
+        volatility: fmt(d.volatility ?? 0),
+        recentIc: d.recentIc === null ? null : fmt(d.recentIc),
+        tier: d.tier,
+        tierReason: d.tierReason,
+        kellyFraction: fmt(d.kellyFraction),
+        rlFraction: d.rlFraction === null ? null : fmt(d.rlFraction),
+        rawFraction: fmt(d.rawFraction),
+        allocationLimit: d.allocationLimit === null ? null : fmt(d.allocationLimit),
+        finalFraction: fmt(d.finalFraction),
+        cuts: d.cuts.join(','),
+        tsEvent,
+      }),
+    );
   }
 
   private recordTier(state: InstrumentState, served: LoadedSignalModel | null): void {
