@@ -31,14 +31,21 @@ const sampler = setInterval(() => {
 }, 50);
 
 /**
- * The kernel figure: every bar through validation, cache, venue, portfolio, breaker, VaR, allocation,
- * pre-trade risk and the strategy. Regime fitting is off here (its bar counts are 4h settings, and a
- * refit is a scheduled cost, measured on its own as regime.fitSeconds); the full stack is measured
- * separately on 4h bars as backtest.fullStack*.
+ * The kernel figure (the workload of issue 2, plus the circuit breaker): every bar through
+ * validation, cache, venue, portfolio, breaker, pre-trade risk and the strategy. The portfolio risk
+ * models (VaR, allocation) and regime fits are measured separately: `riskModels` adds VaR and
+ * allocation on the same data, `fullStack` runs the default configuration on 4h bars.
  */
-async function backtestOnce(databaseUrl: string, dataDir: string, runId: string, to: number | null) {
-  const defaults = loadConfig({});
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl }, { backtest: { source: 'bybit', interval: '1h' }, regime: { ...defaults.regime, enabled: false } });
+async function backtestOnce(databaseUrl: string, dataDir: string, runId: string, to: number | null, riskModels = false) {
+  const d = loadConfig({});
+  const config = loadConfig(
+    { ...process.env, DATABASE_URL: databaseUrl },
+    {
+      backtest: { source: 'bybit', interval: '1h' },
+      regime: { ...d.regime, enabled: false },
+      portfolioRisk: { ...d.portfolioRisk, varEnabled: riskModels, allocationEnabled: riskModels },
+    },
+  );
   const app = await NestFactory.createApplicationContext(BacktestModule.forRun(config), { logger: ['error'] });
   try {
     const outcome = await app.get(BacktestRunner).run(
@@ -96,6 +103,8 @@ async function main(): Promise<void> {
     record('backtest.eventsPerSec', eventsPerSec, 'events/s');
     record('backtest.barsVsCqrsBaseline', barsPerSec / baseline, 'ratio');
     record('backtest.eventsVsCqrsBaseline', eventsPerSec / baseline, 'ratio');
+    const withRisk = await backtestOnce(databaseUrl, dataDir, 'bench-risk-models', null, true);
+    record('backtest.riskModelsBarsPerSec', withRisk.outcome.summary.barsPerSec, 'bars/s');
     const full = await fullStackBacktest(databaseUrl, dataDir);
     record('backtest.fullStackBars', full.bars, 'bars');
     record('backtest.fullStackBarsPerSec', full.barsPerSec, 'bars/s');

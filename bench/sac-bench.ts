@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '@config';
 import { instrumentFromSpec } from '@lib/model';
-import { buildSizingSeries, DEFAULT_CURRICULUM_CONFIG, fitRegimeModel, scaleSignal, trainCurriculum, type CurriculumStage } from '@lib/rl';
+import { buildSizingSeries, DEFAULT_CURRICULUM_CONFIG, fitSizerRegimeModel, scaleSignal, trainCurriculum, type CurriculumStage } from '@lib/rl';
 import { loadSacMarketData } from '../apps/trainer/src/sac/oos-signal.js';
 
 export interface SacBenchFigures {
@@ -31,7 +31,7 @@ export async function benchSacTraining(dataDir = process.env.TM_DATA_DIR ?? '../
   const n = market.bars.close.length;
   const config = DEFAULT_CURRICULUM_CONFIG;
   t0 = performance.now();
-  const regime = fitRegimeModel(market.bars.close, 0, n, { seed: config.seed, ...config.regimeFit });
+  const regime = fitSizerRegimeModel(market.bars.close, 0, n, { seed: config.seed, ...config.regimeFit });
   const regimeSeconds = (performance.now() - t0) / 1000;
   const series = buildSizingSeries(market.bars, market.funding, scaleSignal(market.prediction), regime);
   const from = market.prediction.findIndex((p) => Number.isFinite(p));

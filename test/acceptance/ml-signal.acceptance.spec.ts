@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { DEFAULTS, loadConfig } from '@config';
+import { DEFAULTS, loadConfig, type TraderConfig } from '@config';
 import { LocalArtifactStore, ModelRegistry, type ModelRegistryStore, type ModelVersion, type StageTransition } from '@lib/ml';
-import { instrumentFromSpec } from '@lib/model';
+import { instrumentFromSpec, type Instrument } from '@lib/model';
+import { DEFAULT_SIZING_ENV_CONFIG, DEFAULT_WALK_FORWARD_CONFIG, SMALL_CURRICULUM_CONFIG, type CurriculumConfig } from '@lib/rl';
 import { MODEL_REGISTRY_STORE, PersistenceModule } from '@lib/persistence';
 import { TradingMetrics } from '../../apps/trader/src/metrics/trading-metrics.js';
 import { runTraining } from '../../apps/trainer/src/pipeline/run-training.js';
+import { runSacTraining } from '../../apps/trainer/src/sac/sac-training.js';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../apps/trainer/src/pipeline/training-pipeline.js';
 import type { InstrumentTrainingResult } from '../../apps/trainer/src/pipeline/training.types.js';
 import { DATA_DIR, tempSqlite } from '../support/databases.js';
@@ -47,6 +49,7 @@ const TRAINING: TrainingConfig = {
 };
 const REQUEST = { from: Date.parse('2024-01-01T00:00:00Z'), to: Date.parse('2024-07-01T00:00:00Z'), instruments: [INSTRUMENT] };
 const ML_STRATEGY = { strategy: { ...DEFAULTS.strategy, name: 'ml-signal' as const } };
+const SAC_SMALL: CurriculumConfig = { ...SMALL_CURRICULUM_CONFIG, regimeFit: { restarts: 1, maxIter: 10 } };
 
 interface Prediction {
   readonly model: string;
@@ -64,6 +67,7 @@ interface Decision {
   readonly tier: string;
   readonly tierReason: string;
   readonly kellyFraction: string;
+  readonly rlFraction: string | null;
   readonly rawFraction: string;
   readonly allocationLimit: string | null;
   readonly finalFraction: string;
@@ -95,6 +99,7 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
   const savedEnv = { TM_ARTIFACT_DIR: process.env.TM_ARTIFACT_DIR, TM_MODEL_CACHE_DIR: process.env.TM_MODEL_CACHE_DIR };
 
   let app: INestApplicationContext;
+  let btc: Instrument;
   let registry: ModelRegistry;
   // after training
   let trained: InstrumentTrainingResult;
@@ -107,6 +112,8 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
   let productionAfterFixture: ModelVersion | null;
   let first: ServedRun;
   let second: ServedRun;
+  let actorPath: string;
+  let withRl: ServedRun;
   let cachedMeta: { name: string; version: number; sha256: string; features: string[] } | null = null;
   let cachedBytesSha: string | null = null;
   // fallbacks
@@ -115,9 +122,9 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
   let previousAtFlat: ModelVersion | null;
   let flat: ServedRun;
 
-  const serve = async (): Promise<ServedRun> => {
+  const serve = async (overrides: Partial<TraderConfig> = {}): Promise<ServedRun> => {
     const before = await fallbackCounts();
-    const run = await runBacktest(store.url, REQUEST, ML_STRATEGY);
+    const run = await runBacktest(store.url, REQUEST, { ...ML_STRATEGY, ...overrides });
     const after = await fallbackCounts();
     const fallbacks: Record<string, number> = {};
     for (const [tier, n] of Object.entries(after)) if (n !== (before[tier] ?? 0)) fallbacks[tier] = n - (before[tier] ?? 0);
@@ -135,7 +142,7 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
 
     // 1. Train BTC only, into the temp registry and artifact folder the trader will read.
     const instruments = loadConfig({ DATABASE_URL: store.url }).instruments.map((spec) => instrumentFromSpec(spec));
-    const btc = instruments.find((i) => i.id === INSTRUMENT)!;
+    btc = instruments.find((i) => i.id === INSTRUMENT)!;
     const training = await runTraining({
       dataDir: DATA_DIR,
       source: 'binance',
@@ -180,6 +187,18 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
       cachedBytesSha = sha256(readFileSync(join(cacheModelDir, 'model.onnx')));
     }
     second = await serve();
+
+    // 2b. A SAC sizer trained by the trainer (small curriculum), served by onnxruntime in the same run.
+    // The tier thresholds are opened up so the RL tiers are reachable with this weak signal.
+    const sac = await runSacTraining({
+      dataDir: DATA_DIR, source: 'binance', instrument: btc, btc, seed: 3, maxFraction: 0.8,
+      drawdownPenalty: DEFAULT_SIZING_ENV_CONFIG.drawdownPenalty, assumedFundingRate: 0.0001,
+      curriculum: SAC_SMALL, walkForward: { ...DEFAULT_WALK_FORWARD_CONFIG, windows: 2, curriculum: SAC_SMALL },
+      version: 'accept-1', forecast: { windows: 8 }, log: () => undefined,
+    });
+    actorPath = join(scratch, 'sac-actor.onnx');
+    writeFileSync(actorPath, sac.onnx);
+    withRl = await serve({ sizing: { ...DEFAULTS.sizing, rlPolicyPath: actorPath, lowIc: -1, fullIc: -1, lowConfidence: 0 } });
 
     // 3a. Corrupt the promoted artifact on disk: the loader must serve its cached copy.
     artifactPath = fileURLToPath(v2.artifact.uri);
@@ -298,6 +317,26 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
       // The hierarchical allocation bound the size at least once, and said so.
       expect(decisions.some((d) => d.allocationLimit !== null)).toBe(true);
       expect(decisions.some((d) => d.cuts.includes('REGIME_SCALE'))).toBe(true);
+    });
+
+    it('serves the trained SAC actor through onnxruntime: full RL and blended tiers, each with its RL fraction recorded', () => {
+      const { decisions } = withRl;
+      expect(decisions).toHaveLength(withRl.predictions.length);
+      const tiers = new Set(decisions.map((d) => d.tier));
+      expect(tiers).toContain('FULL_RL');
+      expect(tiers).toContain('BLENDED');
+      for (const d of decisions) {
+        if (d.tier !== 'FULL_RL' && d.tier !== 'BLENDED') continue;
+        const rl = Number(d.rlFraction);
+        expect(d.rlFraction).not.toBeNull();
+        expect(Math.abs(rl)).toBeLessThanOrEqual(0.8 + 1e-6); // the actor's own cap, from its ONNX metadata
+        const expected = d.tier === 'FULL_RL' ? rl : 0.5 * rl + 0.5 * Number(d.kellyFraction);
+        expect(Number(d.rawFraction)).toBeCloseTo(expected, 9);
+      }
+      // Without a policy the same bars would all be Kelly: the RL path changed the sizes.
+      expect(decisions.some((d, i) => d.finalFraction !== first.decisions[i]?.finalFraction)).toBe(true);
+      // Tier changes are stored as their own events, and the run replays.
+      expect(withRl.run.replay.matches).toBe(true);
     });
 
     it('serves a model whose predictions follow the features, and trades on them', () => {

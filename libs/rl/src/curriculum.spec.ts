@@ -1,5 +1,5 @@
 import { calmEpisodeStarts, curriculumSteps, SMALL_CURRICULUM_CONFIG, trainCurriculum, type CurriculumConfig, type CurriculumInput, type CurriculumProgress } from './curriculum.js';
-import { buildSizingSeries, fitRegimeModel, scaleSignal } from './market-inputs.js';
+import { buildSizingSeries, fitSizerRegimeModel, scaleSignal } from './market-inputs.js';
 import { buildSacObservation } from './observation.js';
 import { fundingPerBar } from './sizing-env.js';
 import { loadRealBars, loadRealFunding } from './testing/real-bars.js';
@@ -12,7 +12,7 @@ const momentum = Float64Array.from(bars.close, (c, i) => (i >= 6 ? Math.log(c / 
 const funding = fundingPerBar(bars.ts, loadRealFunding(), 0.0001);
 const from = 300;
 const to = 2500;
-const regime = fitRegimeModel(bars.close, 0, to, { seed: 1, ...SMALL_CURRICULUM_CONFIG.regimeFit });
+const regime = fitSizerRegimeModel(bars.close, 0, to, { seed: 1, ...SMALL_CURRICULUM_CONFIG.regimeFit });
 const series = buildSizingSeries(bars, funding, scaleSignal(momentum), regime);
 const input: CurriculumInput = { regime, series, from, to };
 

@@ -11,7 +11,7 @@
  */
 import { REGIMES, blendSize, regimeScaledKelly, selectSizingTier, SIZING_TIERS, type SizingTier } from '@lib/sizing';
 import { curriculumSteps, trainCurriculum, DEFAULT_CURRICULUM_CONFIG, type CurriculumConfig, type CurriculumProgress, type StageReport } from './curriculum.js';
-import { argmaxRegime, buildSizingSeries, fitRegimeModel, rollingIc, scaleSignal, type BarArrays } from './market-inputs.js';
+import { argmaxRegime, buildSizingSeries, fitSizerRegimeModel, rollingIc, scaleSignal, type BarArrays } from './market-inputs.js';
 import { signalConfidence } from './observation.js';
 import type { SacActor } from './sac.js';
 import { DEFAULT_SIZING_ENV_CONFIG, SizingEnv, type SizingEnvConfig, type SizingSeries } from './sizing-env.js';
@@ -279,7 +279,7 @@ export function walkForwardComparison(
     onProgress?.({ window: index, windows: spans.length, curriculum: null });
     const t0 = performance.now();
     // Regime model on every bar before the purge (returns need no forecast), then filtered forward.
-    const regime = fitRegimeModel(input.bars.close, 0, span.trainTo, { seed: config.curriculum.seed + index, ...config.curriculum.regimeFit });
+    const regime = fitSizerRegimeModel(input.bars.close, 0, span.trainTo, { seed: config.curriculum.seed + index, ...config.curriculum.regimeFit });
     const series = buildSizingSeries(input.bars, input.funding, signal, regime);
     const curriculum = trainCurriculum(
       { regime, series, from: span.trainFrom, to: span.trainTo },

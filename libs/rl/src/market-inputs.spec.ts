@@ -1,11 +1,11 @@
 import { SeededRandom, spearmanIc } from '@lib/ml';
-import { barLogReturns, fitRegimeModel, forwardReturn, regimeSeries, rollingIc, scaleSignal, syntheticSeries } from './market-inputs.js';
+import { barLogReturns, fitSizerRegimeModel, forwardReturn, regimeSeries, rollingIc, scaleSignal, syntheticSeries } from './market-inputs.js';
 import { loadRealBars } from './testing/real-bars.js';
 
 const bars = loadRealBars();
 const n = 3000;
 const close = bars.close.subarray(0, n);
-const model = fitRegimeModel(close, 0, 2000, { seed: 3, restarts: 1, maxIter: 40 });
+const model = fitSizerRegimeModel(close, 0, 2000, { seed: 3, restarts: 1, maxIter: 40 });
 
 describe('regime inputs on real BTC bars', () => {
   it('fits the four canonical regimes; Crisis has the highest volatility', () => {

@@ -4,7 +4,7 @@
  * uses bars 0..i only — so training and serving see the same numbers at the same time.
  */
 import { spearmanIc, type SeededRandom } from '@lib/ml';
-import { canonicalise, fitGarch11, ForwardFilter, garchFilter, GaussianHmm, regimeFeatures, type GarchParams, type RegimeLabel } from '@lib/regime';
+import { fitRegimeModel, ForwardFilter, garchFilter, GaussianHmm, regimeFeatures, type GarchParams, type RegimeLabel } from '@lib/regime';
 import { gaussian } from './nn.js';
 import type { SizingSeries } from './sizing-env.js';
 
@@ -29,17 +29,15 @@ export interface RegimeFitOptions {
 }
 
 /**
- * Fits GARCH then the HMM on bars [from, to) (their log returns, the first bar's excluded):
- * call it with the training span only. Throws unless the canonical labels are exactly
- * Bear, Neutral, Bull, Crisis (the observation's order).
+ * The regime library's fit (GARCH, then the 4-state HMM, canonicalised) on bars [from, to) only:
+ * call it with the training span. Throws unless the canonical labels are exactly Bear, Neutral,
+ * Bull, Crisis (the observation's order).
  */
-export function fitRegimeModel(close: ArrayLike<number>, from: number, to: number, options: RegimeFitOptions): RegimeModel {
-  const r = barLogReturns(close).subarray(from + 1, to);
-  const garch = fitGarch11(r).params;
-  const fit = GaussianHmm.fit(regimeFeatures(r, garch), 4, { seed: options.seed, restarts: options.restarts ?? 3, maxIter: options.maxIter ?? 100 });
-  const { model, labels } = canonicalise(fit.model);
-  if (labels.join() !== 'Bear,Neutral,Bull,Crisis') throw new Error(`regime model: unexpected canonical labels ${labels.join(', ')}`);
-  return { garch, hmm: model, labels };
+export function fitSizerRegimeModel(close: ArrayLike<number>, from: number, to: number, options: RegimeFitOptions): RegimeModel {
+  const closes = Float64Array.from({ length: Math.max(0, to - from) }, (_, i) => close[from + i]!);
+  const fit = fitRegimeModel(closes, { seed: options.seed, restarts: options.restarts ?? 3, maxIter: options.maxIter ?? 100 });
+  if (fit.labels.join() !== 'Bear,Neutral,Bull,Crisis') throw new Error(`regime model: unexpected canonical labels ${fit.labels.join(', ')}`);
+  return { garch: fit.garch.params, hmm: fit.model, labels: fit.labels };
 }
 
 export interface RegimeSeries {
@@ -76,27 +74,46 @@ export function argmaxRegime(probabilities: ArrayLike<number>, bar: number): num
 }
 
 /**
- * Prediction → z-score: divided by the root-mean-square of the last `window` finite predictions
- * (this one included). It is not demeaned, so its sign is the forecast's sign (a model that keeps
- * forecasting a small rise keeps a long signal). Undefined predictions give 0; until `minCount`
- * predictions are seen, 0 too.
+ * Prediction → z-score, one prediction at a time: divided by the root-mean-square of the last
+ * `window` finite predictions (this one included). It is not demeaned, so its sign is the
+ * forecast's sign (a model that keeps forecasting a small rise keeps a long signal). An undefined
+ * prediction gives 0 and is not counted; until `minCount` predictions are seen, 0 too. The trader
+ * serves with this class and training uses {@link scaleSignal}, a fold over it: one definition.
  */
-export function scaleSignal(prediction: ArrayLike<number>, window = 500, minCount = 50): Float64Array {
-  const n = prediction.length;
-  const out = new Float64Array(n);
-  const squares: number[] = [];
-  let sum = 0;
-  let head = 0;
-  for (let i = 0; i < n; i++) {
-    const p = prediction[i]!;
-    if (!Number.isFinite(p)) continue;
-    squares.push(p * p);
-    sum += p * p;
-    if (squares.length - head > window) sum -= squares[head++]!;
-    const count = squares.length - head;
-    const rms = Math.sqrt(Math.max(sum, 0) / count);
-    out[i] = count >= minCount && rms > 0 ? p / rms : 0;
+export class SignalScaler {
+  private readonly squares: Float64Array;
+  private count = 0;
+  private head = 0;
+  private sum = 0;
+
+  constructor(
+    readonly window = 500,
+    readonly minCount = 50,
+  ) {
+    this.squares = new Float64Array(window);
   }
+
+  push(p: number): number {
+    if (!Number.isFinite(p)) return 0;
+    const sq = p * p;
+    this.sum += sq;
+    if (this.count === this.window) {
+      this.sum -= this.squares[this.head]!;
+    } else {
+      this.count++;
+    }
+    this.squares[this.head] = sq;
+    this.head = (this.head + 1) % this.window;
+    const rms = Math.sqrt(Math.max(this.sum, 0) / this.count);
+    return this.count >= this.minCount && rms > 0 ? p / rms : 0;
+  }
+}
+
+/** {@link SignalScaler} over a whole series (training). */
+export function scaleSignal(prediction: ArrayLike<number>, window = 500, minCount = 50): Float64Array {
+  const scaler = new SignalScaler(window, minCount);
+  const out = new Float64Array(prediction.length);
+  for (let i = 0; i < prediction.length; i++) out[i] = scaler.push(prediction[i]!);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { HotSwappingModelSource, LocalArtifactStore, ModelRegistry, ResilientMod
 import type { Instrument, InstrumentId } from '@lib/model';
 import type { RegimeService } from '@lib/regime';
 import type { CircuitBreakerService, PortfolioRiskService, TradingStateService } from '@lib/risk';
+import { OnnxSacActor, buildSacObservation } from '@lib/rl';
 import { SizingDecisionEngine } from '@lib/sizing';
 import { BuyAndHoldStrategy, MlSignalStrategy, VolTargetTrendStrategy, type MlRlPolicy, type MlSizingContext, type Strategy, type StrategyPortfolio, type StrategyRiskView } from '@lib/strategy';
 import type { TraderConfig } from '@config';
@@ -119,7 +120,6 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
  */
 async function loadRlPolicy(path: string, logger: Logger): Promise<MlRlPolicy | null> {
   try {
-    const { OnnxSacActor, buildSacObservation } = await import('@lib/rl');
     const actor = await OnnxSacActor.load(path);
     return { version: actor.version, fraction: (o) => actor.fraction(o), observe: (o) => buildSacObservation(o) };
   } catch (err) {

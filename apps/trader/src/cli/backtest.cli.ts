@@ -13,8 +13,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const strategy = args.strategy;
-  if (strategy !== undefined && strategy !== 'vol-target-trend' && strategy !== 'ml-signal') {
-    throw new CliError(`--strategy: unknown strategy '${strategy}' (available: vol-target-trend, ml-signal)`);
+  if (strategy !== undefined && strategy !== 'vol-target-trend' && strategy !== 'ml-signal' && strategy !== 'buy-and-hold') {
+    throw new CliError(`--strategy: unknown strategy '${strategy}' (available: vol-target-trend, ml-signal, buy-and-hold)`);
   }
   const interval = args.interval ?? undefined;
   if (interval !== undefined && interval !== '1h' && interval !== '4h' && interval !== '1d') throw new CliError(`--interval: '${interval}' is not one of 1h, 4h, 1d`);

@@ -46,6 +46,7 @@ export const BACKTEST_USAGE = `usage: npm run backtest -- [options]
   --from / --to <date>  UTC dates, YYYY-MM-DD (to is exclusive)
   --capital <amount>    initial capital in USDT (default: 100000)
   --strategy <name>     vol-target-trend (baseline) | ml-signal (the trainer's Production models; npm run train first)
+                        | buy-and-hold (equal-weight benchmark)
   --run-id <id>         explicit run id (default: generated)
   --catalog             read bars and funding from the store's catalog (npm run import) instead of CSV files
   DATABASE_URL          sqlite:<file> (default sqlite:var/trade-matrix.sqlite) or postgres://...`;

@@ -12,7 +12,7 @@ import {
   buildSizingSeries,
   DEFAULT_WALK_FORWARD_CONFIG,
   exportSacActorToOnnx,
-  fitRegimeModel,
+  fitSizerRegimeModel,
   scaleSignal,
   trainCurriculum,
   walkForwardComparison,
@@ -130,7 +130,7 @@ export async function runSacTraining(options: SacTrainingOptions): Promise<SacTr
 
   const env = { maxFraction: options.maxFraction, drawdownPenalty: options.drawdownPenalty };
   const curriculumConfig: CurriculumConfig = { ...options.curriculum, seed: options.seed, env: { ...options.curriculum.env, ...env } };
-  const regime = await timed('regime', () => fitRegimeModel(market.bars.close, 0, n, { seed: options.seed, ...curriculumConfig.regimeFit }));
+  const regime = await timed('regime', () => fitSizerRegimeModel(market.bars.close, 0, n, { seed: options.seed, ...curriculumConfig.regimeFit }));
   const signal = scaleSignal(market.prediction, options.walkForward?.signalWindow ?? DEFAULT_WALK_FORWARD_CONFIG.signalWindow);
   const series = buildSizingSeries(market.bars, market.funding, signal, regime);
 

@@ -85,7 +85,9 @@ export class PortfolioRiskModel {
   private readonly garch: (GarchParams | null)[];
   /** σ² forecast for the next bar per instrument. */
   private readonly nextVariance: Float64Array;
-  private cache: { covariance: number[][]; correlation: number[][]; scenarios: number[][] } | null = null;
+  private cache: { covariance: number[][]; correlation: number[][] } | null = null;
+  /** Overlapping horizon sums, built only when historical VaR is asked for (not on every row). */
+  private scenarios: number[][] | null = null;
 
   constructor(instruments: readonly string[], options: Partial<PortfolioRiskModelOptions> = {}) {
     if (instruments.length === 0) throw new RangeError('PortfolioRiskModel: no instruments');
@@ -173,7 +175,9 @@ export class PortfolioRiskModel {
   /** 1-day (horizonBars) historical VaR from overlapping horizon sums of the window's returns. */
   historicalVar(positionsNotional: readonly number[]): number {
     this.checkPositions(positionsNotional);
-    return historicalVarFromScenarios(positionsNotional, this.derived().scenarios, this.options.confidence);
+    this.assertReady();
+    this.scenarios ??= overlappingSums(this.window, this.options.horizonBars);
+    return historicalVarFromScenarios(positionsNotional, this.scenarios, this.options.confidence);
   }
 
   /** 1-day (horizonBars) Gaussian VaR with the GARCH σ and sample correlation (σ_1d = σ_bar · √horizonBars). */
@@ -222,6 +226,7 @@ export class PortfolioRiskModel {
     if (this.window.length > this.options.windowBars) this.window.shift();
     this.returnCount++;
     this.cache = null;
+    this.scenarios = null;
 
     const { minBars, garchRefitBars } = this.options;
     const n = this.returnCount;
@@ -259,16 +264,12 @@ export class PortfolioRiskModel {
     }
   }
 
-  private derived(): { covariance: number[][]; correlation: number[][]; scenarios: number[][] } {
+  private derived(): { covariance: number[][]; correlation: number[][] } {
     this.assertReady();
     if (this.cache === null) {
       const correlation = correlationFromCovariance(sampleCovariance(this.window));
       const sigmas = Array.from(this.nextVariance, (v) => Math.sqrt(v));
-      this.cache = {
-        correlation,
-        covariance: covarianceFromSigmas(sigmas, correlation),
-        scenarios: overlappingSums(this.window, this.options.horizonBars),
-      };
+      this.cache = { correlation, covariance: covarianceFromSigmas(sigmas, correlation) };
     }
     return this.cache;
   }

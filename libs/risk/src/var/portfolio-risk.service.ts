@@ -98,15 +98,17 @@ export class PortfolioRiskService implements OnModuleInit {
   private ensureModel(): PortfolioRiskModel {
     if (this.model === null) {
       this.instruments = this.cache.instruments().map((i) => i.id).sort();
-      this.model = new PortfolioRiskModel(this.instruments, this.config.var.model);
+      // GARCH parameters move slowly: refit once per window turnover (σ itself is filtered every bar).
+      this.model = new PortfolioRiskModel(this.instruments, { garchRefitBars: 1080, ...this.config.var.model });
       if (this.config.allocation.enabled) this.allocation = new AllocationTracker(this.instruments, this.model, this.config.allocation.options);
     }
     return this.model;
   }
 
   private onBar(bar: Bar): void {
-    this.ensureModel().update(bar.instrumentId, bar.tsClose, bar.close.toNumber());
-    if (!this.allocation) return;
+    const row = this.ensureModel().update(bar.instrumentId, bar.tsClose, bar.close.toNumber());
+    // The allocation moves with complete rows (every instrument's bar of a timestamp), not per bar.
+    if (!this.allocation || row !== 'COMPLETED') return;
     const regime = this.regimes?.portfolioRegime() ?? null;
     const result = this.allocation.update(regime);
     if (!result.changed) return;

@@ -84,3 +84,20 @@ describe('VaR', () => {
     expect(postTradeVarCheck([5000], [100], 100, model).ok).toBe(false);
   });
 });
+
+describe('empiricalQuantile by selection', () => {
+  it('equals the sorted type-7 quantile exactly, ties and duplicates included', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const n of [1, 2, 3, 10, 101, 1075]) {
+      const values = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0.5 : Math.round(rnd() * 1000) / 100 - 5));
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const p of [0, 0.01, 0.5, 0.95, 0.99, 1]) {
+        const h = (n - 1) * p;
+        const lo = Math.floor(h);
+        const hi = Math.min(lo + 1, n - 1);
+        expect(empiricalQuantile(values, p)).toBe(sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!));
+      }
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { FeaturePipeline, featureSpecFor, toFeatureBar, type FeatureBar, type Ho
 import { ModelTierChangedEvent, SignalPredictedEvent, SizingDecidedEvent, SizingTierChangedEvent, rawToNumber, strategyId, type ModelTier, type Bar, type Instrument, type InstrumentId, type SizingTierName } from '@lib/model';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
 import type { RegimeLabel } from '@lib/regime';
+import { SignalScaler, signalConfidence } from '@lib/rl';
 import { RollingIc, SizingDecisionEngine, type SizingDecision } from '@lib/sizing';
 import { Strategy, type StrategyPortfolio } from '../base/strategy.js';
 import { RollingVolatility } from '../indicators/rolling-volatility.js';
@@ -14,7 +15,7 @@ export interface MlSignalParams {
   readonly rebalanceThreshold: number;
 }
 
-export const DEFAULT_ML_SIGNAL_PARAMS: MlSignalParams = { signalHistory: 200, rebalanceThreshold: 0.25 };
+export const DEFAULT_ML_SIGNAL_PARAMS: MlSignalParams = { signalHistory: 500, rebalanceThreshold: 0.25 };
 
 /** A trained RL sizing policy (the SAC actor served by onnxruntime) and how to build its observation. */
 export interface MlRlPolicy {
@@ -56,8 +57,8 @@ interface InstrumentState {
   readonly pipeline: FeaturePipeline;
   readonly context: MarketContextCursor;
   readonly modelName: string;
-  readonly predictions: Float64Array;
-  count: number;
+  /** Prediction → z-score, exactly as the SAC sizer was trained (libs/rl SignalScaler). */
+  readonly scaler: SignalScaler;
   columns: { readonly key: string; readonly index: Int32Array } | null;
   /** The tier and version last served, to store a `signal.model_tier_changed` event on every change. */
   served: string | null;
@@ -77,7 +78,8 @@ export function signalModelName(instrument: Pick<Instrument, 'symbol'>): string 
 /**
  * The ML strategy: per bar, features (the trainer's own streaming definition) → ONNX inference
  * → prediction → regime-aware sizing → target position.
- * signal = prediction / σ(last `signalHistory` predictions), clipped to ±3;
+ * signal = prediction / RMS(last `signalHistory` predictions), clipped to ±3 (not demeaned, so
+ * its sign is the forecast's; the same definition the SAC sizer trains on);
  * confidence = min(1, |signal| / 2). The decision engine (libs/sizing) picks the tier (full RL,
  * blended, pure Kelly, emergency flat) from confidence, the model's rolling IC, the RL policy and
  * the breaker; sizes with Kelly by regime and/or the RL policy; and cuts to the breaker multiplier
@@ -110,8 +112,7 @@ export class MlSignalStrategy extends Strategy {
         pipeline: new FeaturePipeline(spec, { interval: '4h' }),
         context: new MarketContextCursor(context.dvol.get(spec.dvolIndex) ?? [], context.funding.get(instrument.id) ?? []),
         modelName: signalModelName(instrument),
-        predictions: new Float64Array(params.signalHistory),
-        count: 0,
+        scaler: new SignalScaler(params.signalHistory),
         columns: null,
         served: null,
         ic: new RollingIc(sizing.horizon, sizing.icWindow),
@@ -160,12 +161,9 @@ export class MlSignalStrategy extends Strategy {
     }
     const input = this.select(state, served, row);
     const prediction = await served.model.predictOne(input);
-    const spread = this.spread(state);
-    state.predictions[state.count % state.predictions.length] = prediction;
-    state.count++;
     state.ic.push(prediction, close);
-    const z = spread > 0 ? Math.max(-3, Math.min(3, prediction / spread)) : 0;
-    const confidence = Math.min(1, Math.abs(z) / 2);
+    const z = Math.max(-3, Math.min(3, state.scaler.push(prediction)));
+    const confidence = signalConfidence(z);
     if (trade) await this.decide(state, bar, prediction, z, confidence, served);
   }
 
@@ -275,22 +273,5 @@ export class MlSignalStrategy extends Strategy {
     const out = new Float64Array(state.columns.index.length);
     for (let i = 0; i < out.length; i++) out[i] = row[state.columns.index[i]!]!;
     return out;
-  }
-
-  /** Standard deviation of the recent predictions (two passes); 0 for a model that predicts a constant. */
-  private spread(state: InstrumentState): number {
-    const n = Math.min(state.count, state.predictions.length);
-    if (n < 20) return 0;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += state.predictions[i]!;
-    const mean = sum / n;
-    let sq = 0;
-    let constant = true;
-    for (let i = 0; i < n; i++) {
-      const d = state.predictions[i]! - mean;
-      sq += d * d;
-      if (state.predictions[i] !== state.predictions[0]) constant = false;
-    }
-    return constant ? 0 : Math.sqrt(sq / n);
   }
 }
