@@ -46,7 +46,7 @@ export function strategyRiskView(risk: StrategyRiskDeps, instrumentCount: number
   };
 }
 
-function sizingContext(config: TraderConfig, risk: StrategyRiskDeps, rl: MlRlPolicy | null): MlSizingContext {
+function sizingContext(config: TraderConfig, risk: StrategyRiskDeps, view: StrategyRiskView, rl: MlRlPolicy | null): MlSizingContext {
   const s = config.sizing;
   return {
     engine: new SizingDecisionEngine({
@@ -61,7 +61,8 @@ function sizingContext(config: TraderConfig, risk: StrategyRiskDeps, rl: MlRlPol
       const status = risk.breaker.status();
       return { state: status.state, sizeMultiplier: status.sizeMultiplier, drawdown: Math.max(0, status.lastDrawdown) };
     },
-    allocationLimit: (id) => risk.portfolioRisk.allocationFraction(id) ?? Infinity,
+    // The same limit the strategy's risk view enforces, so the decision record shows every cut.
+    allocationLimit: (id) => view.exposureLimit(id),
     rl,
   };
 }
@@ -107,7 +108,7 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
   const rl = config.sizing.rlPolicyPath === null ? null : await loadRlPolicy(config.sizing.rlPolicyPath, logger);
   const strategy = new MlSignalStrategy(
     deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, source, await loadMarketContext(dataDir, instruments),
-    undefined, sizingContext(config, deps.risk, rl),
+    undefined, sizingContext(config, deps.risk, view, rl),
   ).useRisk(view);
   for (const name of strategy.modelNames()) await source.refresh(name);
   return strategy;
