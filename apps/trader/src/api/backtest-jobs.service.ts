@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type INestApplicationContext } from '@nestjs/common';
 import { MessageBus } from '@lib/kernel';
+import { PortfolioService } from '@lib/portfolio';
 import { CircuitBreakerService } from '@lib/risk';
 import { NestFactory } from '@nestjs/core';
 import type { TraderConfig } from '@config';
@@ -37,8 +38,8 @@ export class BacktestJobsService {
   /** The circuit breaker of a run whose kernel is up right now (operator trip and reset). */
   breaker(runId: string): CircuitBreakerService | undefined {
     const app = this.contexts.get(runId);
-    // Only once the run's stream is open: a transition must land in the run's own event stream.
-    if (!app || app.get(MessageBus).currentStream !== runId) return undefined;
+    // Only once the run has started in its own stream: a transition must land in the run's events, after run.started.
+    if (!app || app.get(MessageBus).currentStream !== runId || !app.get(PortfolioService).projection.isStarted) return undefined;
     return app.get(CircuitBreakerService);
   }
 

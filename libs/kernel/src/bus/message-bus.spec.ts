@@ -172,6 +172,20 @@ describe('MessageBus', () => {
     expect(store.events).toHaveLength(4);
   });
 
+  it('opens a stream only once the store has answered: a publish in between cannot take a position twice', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CqrsModule.forRoot()],
+      providers: [{ provide: EVENT_STORE, useValue: new InMemoryEventStore() }, { provide: BUS_OPTIONS, useValue: { batchSize: 10 } }, MessageBus],
+    }).compile();
+    await moduleRef.init();
+    const bus = moduleRef.get(MessageBus);
+    const opening = bus.openStream('run-1'); // the store's answer is not in yet
+    expect(() => bus.publish(new PingEvent({ n: 1, tsEvent: 1 }))).toThrow(/no stream is open/);
+    await opening;
+    const env = bus.publish(new PingEvent({ n: 2, tsEvent: 2 }));
+    expect([env.seq, env.streamSeq, env.streamId]).toEqual([1, 1, 'run-1']);
+  });
+
   it('keeps events in memory when the store fails and writes them once it is back', async () => {
     const store = new InMemoryEventStore();
     let down = true;

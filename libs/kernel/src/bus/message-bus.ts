@@ -98,10 +98,14 @@ export class MessageBus implements IEventPublisher<DomainEvent>, OnModuleInit {
   /** Starts writing to a stream (one run). Continues the global seq and the stream's own position. */
   async openStream(streamId: string): Promise<void> {
     if (this.buffer.length > 0) await this.flush();
+    const seq = await this.store.lastSeq();
+    const streamSeq = await this.store.lastStreamSeq(streamId);
+    // The stream opens only once its positions are known: a publish that slips in while the store
+    // answers (an operator action over HTTP, say) must not take positions the run will reuse.
     this.streamId = streamId;
     this.prefix = streamPrefix(streamId);
-    this.seq = await this.store.lastSeq();
-    this.streamSeq = await this.store.lastStreamSeq(streamId);
+    this.seq = seq;
+    this.streamSeq = streamSeq;
   }
 
   get currentStream(): string | null {
