@@ -5,3 +5,4 @@ export * from './onnx-tree-model.js';
 export * from './inference-latency.js';
 export * from './synthetic-ensemble.js';
 export * from './parity-rows.js';
+export * from './onnx-proto.js';

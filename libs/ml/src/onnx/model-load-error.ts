@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 /**
  * Why an ONNX model could not be loaded:
  * - MODEL.MISSING     no file at the path
@@ -23,4 +25,33 @@ export class ModelLoadError extends Error {
 
 export function isModelLoadError(error: unknown): error is ModelLoadError {
   return error instanceof ModelLoadError;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The bytes of a model and the path they came from: a path is read (MODEL.MISSING when there is
+ * no file, MODEL.UNREADABLE when it cannot be read), bytes are taken as they are.
+ */
+export async function readModelBytes(source: Uint8Array | string): Promise<{ bytes: Uint8Array; path: string | undefined }> {
+  if (typeof source !== 'string') return { bytes: source, path: undefined };
+  try {
+    return { bytes: await readFile(source), path: source };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    throw new ModelLoadError(missing ? 'MODEL.MISSING' : 'MODEL.UNREADABLE', missing ? 'no model file' : `cannot read the model file: ${describe(error)}`, source, { cause: error });
+  }
+}
+
+/** Runs a model's own inspection; anything but a ModelLoadError becomes MODEL.CORRUPT. */
+export function inspectModel<T>(inspect: () => T, path: string | undefined): T {
+  try {
+    return inspect();
+  } catch (error) {
+    if (error instanceof ModelLoadError) throw error;
+    throw new ModelLoadError('MODEL.CORRUPT', `unreadable model: ${describe(error)}`, path, { cause: error });
+  }
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ModelLoadError } from './model-load-error.js';
+import { inspectModel, ModelLoadError, readModelBytes } from './model-load-error.js';
 import {
   MetadataParseError,
   modelContentSha256,
@@ -163,31 +162,8 @@ export class OnnxTreeModel {
    * what went wrong (see ModelLoadErrorCode); nothing else is thrown.
    */
   static async load(source: Uint8Array | string, options: OnnxTreeModelOptions = {}): Promise<OnnxTreeModel> {
-    const path = typeof source === 'string' ? source : undefined;
-    let bytes: Uint8Array;
-    if (typeof source === 'string') {
-      try {
-        bytes = await readFile(source);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const missing = code === 'ENOENT' || code === 'ENOTDIR';
-        throw new ModelLoadError(
-          missing ? 'MODEL.MISSING' : 'MODEL.UNREADABLE',
-          missing ? 'no model file' : `cannot read the model file: ${describe(error)}`,
-          path,
-          { cause: error },
-        );
-      }
-    } else {
-      bytes = source;
-    }
-    let decoded: DecodedTreeModel;
-    try {
-      decoded = inspect(bytes, path);
-    } catch (error) {
-      if (error instanceof ModelLoadError) throw error;
-      throw new ModelLoadError('MODEL.CORRUPT', `unreadable model: ${describe(error)}`, path, { cause: error });
-    }
+    const { bytes, path } = await readModelBytes(source);
+    const decoded = inspectModel(() => inspect(bytes, path), path);
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',

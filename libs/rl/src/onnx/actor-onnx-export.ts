@@ -10,10 +10,9 @@
  * sizes, and last a sha256 seal of everything before it (the loader recomputes it, so any changed
  * or missing byte is caught).
  */
-import { modelContentSha256, ONNX_EXPORT_VERSIONS, RESERVED_METADATA_PREFIX } from '@lib/ml';
 import { SAC_OBSERVATION_NAMES, SAC_OBSERVATION_SIZE } from '../observation.js';
 import type { SacActor } from '../sac.js';
-import { encodeModel, onnx, type IModelProto, type INodeProto, type IStringStringEntryProto, type ITensorProto, type IValueInfoProto } from './onnx-proto.js';
+import { encodeModel, modelContentSha256, onnx, ONNX_EXPORT_VERSIONS, RESERVED_METADATA_PREFIX, type IModelProto, type INodeProto, type IStringStringEntryProto, type ITensorProto, type IValueInfoProto } from '@lib/ml';
 
 export const SAC_ONNX_FORMAT = 'trade-matrix/sac-actor@1';
 export const SAC_ONNX_INPUT = 'observation';

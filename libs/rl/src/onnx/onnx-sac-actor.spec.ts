@@ -2,13 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportTreeEnsembleToOnnx, ModelLoadError, modelContentSha256, randomTreeEnsemble, SeededRandom, type ModelLoadErrorCode } from '@lib/ml';
+import { decodeModel, encodeModel, exportTreeEnsembleToOnnx, ModelLoadError, type IModelProto, modelContentSha256, randomTreeEnsemble, SeededRandom, type ModelLoadErrorCode } from '@lib/ml';
 import { Mlp } from '../nn.js';
 import { buildSacObservation, SAC_OBSERVATION_NAMES, SAC_OBSERVATION_SIZE } from '../observation.js';
 import { runSac, SacActor, SacAgent, type RlEnvironment } from '../sac.js';
 import { exportSacActorToOnnx, SAC_METADATA_KEYS } from './actor-onnx-export.js';
 import { OnnxSacActor } from './onnx-sac-actor.js';
-import { decodeModel, encodeModel, type IModelProto } from './onnx-proto.js';
 
 /** Observations as the environment produces them, including extremes and junk inputs. */
 function observations(n: number, seed: number): Float32Array {

@@ -5,12 +5,10 @@
  * [N, 1] are float32. Every failure is a ModelLoadError (code MISSING, UNREADABLE, CORRUPT,
  * METADATA or SHAPE), the same codes the signal models use.
  */
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { ModelLoadError, modelContentSha256 } from '@lib/ml';
+import { decodeModel, inspectModel, ModelLoadError, modelContentSha256, readModelBytes, type ModelProto } from '@lib/ml';
 import { SAC_OBSERVATION_NAMES, SAC_OBSERVATION_SIZE, type RlSizer } from '../observation.js';
 import { SAC_METADATA_KEYS, SAC_ONNX_FORMAT } from './actor-onnx-export.js';
-import { decodeModel, type ModelProto } from './onnx-proto.js';
 
 export interface SacActorMetadata {
   readonly modelName: string;
@@ -124,26 +122,8 @@ export class OnnxSacActor implements RlSizer {
 
   /** Loads from a path or bytes; `version` overrides the model's own (e.g. the registry version). */
   static async load(path: string | Uint8Array, version?: string): Promise<OnnxSacActor> {
-    const source = typeof path === 'string' ? path : undefined;
-    let bytes: Uint8Array;
-    if (typeof path === 'string') {
-      try {
-        bytes = await readFile(path);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const missing = code === 'ENOENT' || code === 'ENOTDIR';
-        throw new ModelLoadError(missing ? 'MODEL.MISSING' : 'MODEL.UNREADABLE', missing ? 'no model file' : `cannot read the model file: ${describe(error)}`, source, { cause: error });
-      }
-    } else {
-      bytes = path;
-    }
-    let metadata: SacActorMetadata;
-    try {
-      metadata = inspect(bytes, source);
-    } catch (error) {
-      if (error instanceof ModelLoadError) throw error;
-      throw new ModelLoadError('MODEL.CORRUPT', `unreadable model: ${describe(error)}`, source, { cause: error });
-    }
+    const { bytes, path: source } = await readModelBytes(path);
+    const metadata: SacActorMetadata = inspectModel(() => inspect(bytes, source), source);
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
