@@ -96,6 +96,47 @@ export const TraderConfigSchema = z.object({
     progressEvery: z.number().int().positive(),
   }),
   eventBatchSize: z.number().int().min(1).max(100_000),
+  /** Redis (optional): feature cache, signal fan-out, session state. null: embedded in-process state only. */
+  redis: z.object({
+    /** REDIS_URL, e.g. redis://127.0.0.1:6379/0 (a password in it is a secret: never logged). */
+    url: z.string().min(1).nullable(),
+    keyPrefix: z.string().regex(/^[a-z0-9:_-]*$/, 'lowercase letters, digits, ":", "_" and "-" only'),
+    featureTtlSeconds: z.number().int().positive(),
+    /** Session-state writes kept in memory while Redis is down, flushed when it returns. */
+    maxPendingWrites: z.number().int().positive(),
+  }),
+  /** Where models, datasets and reports live: a local folder, or an S3-compatible bucket. */
+  artifacts: z.object({
+    kind: z.enum(['local', 's3']),
+    dir: z.string().min(1),
+    /** S3/MinIO: credentials only from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
+    s3: z.object({
+      endpoint: z.string().url().nullable(),
+      region: z.string().min(1),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+      prefix: z.string(),
+      forcePathStyle: z.boolean(),
+    }),
+  }),
+  logging: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+    /** Service name on every log line (a Loki label). */
+    service: z.string().min(1),
+  }),
+  /** SIGTERM: stop taking work, finish in-flight commands, flush the store, exit; within this grace. */
+  shutdown: z.object({ graceMs: z.number().int().min(100) }),
+  /** Admin API keys with roles (TRADER_API_KEYS="name:role:key,…"; from the environment only). */
+  apiKeys: z.array(
+    z.object({
+      name: z.string().regex(/^[A-Za-z0-9_-]+$/),
+      role: z.enum(['read', 'operate']),
+      key: z.string().min(16, 'API keys must be at least 16 characters'),
+    }),
+  ),
+  /** Admin API rate limit per client (API key or address). */
+  rateLimit: z.object({ limit: z.number().int().positive(), ttlMs: z.number().int().positive() }),
+  /** Readiness: market data older than this (per instrument, live/paper) makes the trader not ready. */
+  health: z.object({ maxBarAgeMs: z.number().int().positive() }),
 });
 
 export type TraderConfig = z.infer<typeof TraderConfigSchema>;

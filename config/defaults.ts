@@ -1,7 +1,7 @@
 import type { TraderConfig } from './config.schema.js';
 
 /** Defaults; instruments come from instruments.json. Secrets are never defaults. */
-export const DEFAULTS: Omit<TraderConfig, 'instruments' | 'databaseUrl' | 'apiKey'> = {
+export const DEFAULTS: Omit<TraderConfig, 'instruments' | 'databaseUrl' | 'apiKey' | 'apiKeys'> = {
   http: { host: '0.0.0.0', port: 3000 },
   venue: { slippageBps: 2, volumeShareCap: null },
   risk: {
@@ -26,4 +26,10 @@ export const DEFAULTS: Omit<TraderConfig, 'instruments' | 'databaseUrl' | 'apiKe
   },
   backtest: { initialCapital: '100000', source: 'binance', interval: '4h', progressEvery: 2000 },
   eventBatchSize: 2000,
+  redis: { url: null, keyPrefix: 'tm:', featureTtlSeconds: 6 * 3600, maxPendingWrites: 100_000 },
+  artifacts: { kind: 'local', dir: 'var/artifacts', s3: { endpoint: null, region: 'us-east-1', bucket: 'trade-matrix', prefix: '', forcePathStyle: true } },
+  logging: { level: 'info', service: 'trader' },
+  shutdown: { graceMs: 25_000 },
+  rateLimit: { limit: 120, ttlMs: 60_000 },
+  health: { maxBarAgeMs: 5 * 3600_000 },
 };

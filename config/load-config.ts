@@ -52,9 +52,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Deep
   const fromEnv: DeepPartial<TraderConfig> = {
     databaseUrl: env.DATABASE_URL,
     apiKey: env.TRADER_API_KEY,
-    http: { port: env.TRADER_PORT !== undefined ? Number(env.TRADER_PORT) : undefined, host: env.TRADER_HOST },
+    apiKeys: env.TRADER_API_KEYS !== undefined ? parseApiKeys(env.TRADER_API_KEYS) : undefined,
+    http: { port: numberOf(env.TRADER_PORT), host: env.TRADER_HOST },
+    redis: { url: env.REDIS_URL },
+    artifacts: {
+      kind: env.TM_ARTIFACT_STORE as 'local' | 's3' | undefined,
+      dir: env.TM_ARTIFACT_DIR,
+      s3: { endpoint: env.TM_S3_ENDPOINT, region: env.TM_S3_REGION ?? env.AWS_REGION, bucket: env.TM_S3_BUCKET, prefix: env.TM_S3_PREFIX, forcePathStyle: booleanOf(env.TM_S3_FORCE_PATH_STYLE) },
+    },
+    logging: { level: env.LOG_LEVEL as TraderConfig['logging']['level'] | undefined, service: env.TM_SERVICE_NAME },
+    shutdown: { graceMs: numberOf(env.TRADER_SHUTDOWN_GRACE_MS) },
   };
-  const base = { ...DEFAULTS, instruments: defaultInstrumentSpecs(), databaseUrl: DEFAULT_DATABASE_URL, apiKey: null } as TraderConfig;
+  const base = { ...DEFAULTS, instruments: defaultInstrumentSpecs(), databaseUrl: DEFAULT_DATABASE_URL, apiKey: null, apiKeys: [] } as TraderConfig;
   const candidate = merge(merge(merge(base, fromFile), fromEnv), overrides);
   const parsed = TraderConfigSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -66,7 +75,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Deep
   return parsed.data;
 }
 
+function numberOf(value: string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+function booleanOf(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  return value === 'true' || value === '1';
+}
+
+/** `name:role:key` entries separated by commas; malformed entries are kept whole so validation names them. */
+export function parseApiKeys(value: string): { name: string; role: 'read' | 'operate'; key: string }[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [name = '', role = '', ...rest] = entry.split(':');
+      return { name, role: role as 'read' | 'operate', key: rest.join(':') };
+    });
+}
+
 /** The configuration with secrets masked, safe to log or store in an event. */
-export function redactConfig(config: TraderConfig): Omit<TraderConfig, 'apiKey' | 'databaseUrl'> & { apiKey: string | null; databaseUrl: string } {
-  return { ...config, apiKey: config.apiKey ? '***' : null, databaseUrl: config.databaseUrl.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@') };
+export function redactConfig(config: TraderConfig): TraderConfig {
+  return {
+    ...config,
+    apiKey: config.apiKey ? '***' : null,
+    apiKeys: config.apiKeys.map((k) => ({ ...k, key: '***' })),
+    databaseUrl: redactUrl(config.databaseUrl),
+    redis: { ...config.redis, url: config.redis.url === null ? null : redactUrl(config.redis.url) },
+  };
+}
+
+/** A connection URL with its password masked (`redis://:secret@host` and `postgres://u:secret@host`). */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):([^@/]+)@/, '//$1:***@');
 }
