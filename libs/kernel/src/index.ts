@@ -9,3 +9,4 @@ export * from './store/run-repository.port.js';
 export * from './bus/market-data-sink.js';
 export * from './module/kernel.module.js';
 export * from './store/event-stream-hash.js';
+export * from './observe/operation-observer.js';
