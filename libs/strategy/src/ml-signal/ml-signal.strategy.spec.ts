@@ -20,7 +20,7 @@ import {
 import type { Bar } from '@lib/model';
 import { bootTradingKernel, type TradingKernel } from '../../../../test/support/trading-kernel.js';
 import { SHARED_DATA_DIR, configuredInstrument, loadBars } from '../../../../test/support/real-bars.js';
-import { MlSignalStrategy, signalModelName } from './ml-signal.strategy.js';
+import { MlSignalStrategy, signalModelName, type MlLatencyObserver } from './ml-signal.strategy.js';
 
 const BTC = configuredInstrument('BTCUSDT-PERP.BYBIT');
 const NAME = signalModelName(BTC);
@@ -58,9 +58,10 @@ describe('MlSignalStrategy', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tm-ml-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(fed: readonly Bar[], seed: readonly Bar[]): Promise<{ k: TradingKernel; predictions: Map<number, string> }> {
+  async function run(fed: readonly Bar[], seed: readonly Bar[], latency?: MlLatencyObserver): Promise<{ k: TradingKernel; predictions: Map<number, string> }> {
     const k = await bootTradingKernel({ instruments: [BTC], streamId: 'ml', startAt: (seed[0] ?? fed[0]!).tsOpen });
     const strategy = new MlSignalStrategy(k.bus, k.cache, k.clock, k.portfolio, [BTC], await servingSource(dir), { dvol: new Map([['BTC', dvol]]), funding: new Map() });
+    if (latency) strategy.observeLatency(latency);
     await strategy.warmUp(seed);
     strategy.start();
     for (const bar of fed) {
@@ -80,6 +81,26 @@ describe('MlSignalStrategy', () => {
     expect(values.size).toBeGreaterThan(10);
     expect((await k.stream()).some((e) => e.type === 'order.filled')).toBe(true);
     await k.close();
+  }, 120_000);
+
+  it('reports feature latency for every traded bar and inference latency for every prediction, without changing the event stream', async () => {
+    const features: number[] = [];
+    const inferences: { model: string; seconds: number }[] = [];
+    const observer: MlLatencyObserver = {
+      features: (id, seconds) => {
+        expect(id).toBe(BTC.id);
+        features.push(seconds);
+      },
+      inference: (_id, model, seconds) => inferences.push({ model, seconds }),
+    };
+    const observed = await run(bars.slice(0, 300), bars.slice(0, 0), observer);
+    const plain = await run(bars.slice(0, 300), bars.slice(0, 0));
+    expect(features).toHaveLength(300);
+    expect(inferences).toHaveLength(observed.predictions.size);
+    expect(inferences.every((i) => i.model === NAME && i.seconds > 0 && i.seconds < 5)).toBe(true);
+    expect(features.every((s) => s >= 0 && s < 5)).toBe(true);
+    expect((await observed.k.stream()).map((e) => e.payload)).toEqual((await plain.k.stream()).map((e) => e.payload));
+    for (const r of [observed, plain]) await r.k.close();
   }, 120_000);
 
   it('seeded with the last 200 bars at start-up, its first live bar already predicts, close to a full-history run', async () => {

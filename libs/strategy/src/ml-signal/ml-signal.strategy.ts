@@ -52,6 +52,18 @@ export function defaultSizingContext(maxFraction = 1): MlSizingContext {
   };
 }
 
+/**
+ * Wall-clock latency of the two per-bar costs that matter in production, for metrics. It never
+ * feeds a decision or an event (those depend on the injected clock only), so it cannot break
+ * determinism.
+ */
+export interface MlLatencyObserver {
+  features(instrumentId: InstrumentId, seconds: number): void;
+  inference(instrumentId: InstrumentId, model: string, seconds: number): void;
+}
+
+const elapsedSeconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
 interface InstrumentState {
   readonly instrument: Instrument;
   readonly pipeline: FeaturePipeline;
@@ -90,6 +102,7 @@ export class MlSignalStrategy extends Strategy {
   private readonly states = new Map<InstrumentId, InstrumentState>();
   private readonly btcId: InstrumentId | null;
   private lastBtc: FeatureBar | null = null;
+  private latency: MlLatencyObserver | null = null;
 
   constructor(
     bus: MessageBus,
@@ -122,6 +135,12 @@ export class MlSignalStrategy extends Strategy {
     }
   }
 
+  /** Reports feature and inference latency (metrics); optional. */
+  observeLatency(observer: MlLatencyObserver): this {
+    this.latency = observer;
+    return this;
+  }
+
   /** Names of the models this strategy serves (one per instrument). */
   modelNames(): string[] {
     return [...this.states.values()].map((s) => s.modelName);
@@ -142,6 +161,7 @@ export class MlSignalStrategy extends Strategy {
     if (!state) return;
     const featureBar = toFeatureBar(bar);
     if (bar.instrumentId === this.btcId) this.lastBtc = featureBar;
+    const featuresStart = process.hrtime.bigint();
     const ctx = state.context.advanceTo(bar.tsClose);
     const row = state.pipeline.update({
       bar: featureBar,
@@ -149,6 +169,7 @@ export class MlSignalStrategy extends Strategy {
       dvol: ctx.dvol,
       funding: ctx.funding,
     });
+    if (trade) this.latency?.features(bar.instrumentId, elapsedSeconds(featuresStart));
     const close = bar.close.toNumber();
     state.vol.update(close);
     if (row === null) return;
@@ -159,8 +180,10 @@ export class MlSignalStrategy extends Strategy {
       if (trade) await this.decide(state, bar, null, 0, 0, served ?? null);
       return;
     }
+    const inferenceStart = process.hrtime.bigint();
     const input = this.select(state, served, row);
     const prediction = await served.model.predictOne(input);
+    if (trade) this.latency?.inference(bar.instrumentId, state.modelName, elapsedSeconds(inferenceStart));
     state.ic.push(prediction, close);
     const z = Math.max(-3, Math.min(3, state.scaler.push(prediction)));
     const confidence = signalConfidence(z);
