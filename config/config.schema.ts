@@ -135,6 +135,20 @@ export const TraderConfigSchema = z.object({
   ),
   /** Admin API rate limit per client (API key or address). */
   rateLimit: z.object({ limit: z.number().int().positive(), ttlMs: z.number().int().positive() }),
+  /**
+   * Time-series tables on PostgreSQL (TimescaleDB hypertables, or native monthly partitions).
+   * Retention in days by the rows' own bar time; null keeps forever. The embedded default keeps
+   * everything, because backtests write rows about the past; live deployments set it (k8s/).
+   */
+  timeSeries: z.object({
+    retentionDays: z.object({
+      bars: z.number().int().positive().nullable(),
+      decision_records: z.number().int().positive().nullable(),
+      model_predictions: z.number().int().positive().nullable(),
+      portfolio_snapshots: z.number().int().positive().nullable(),
+    }),
+    monthsAhead: z.number().int().min(1).max(24),
+  }),
   /** Readiness: market data older than this (per instrument, live/paper) makes the trader not ready. */
   health: z.object({ maxBarAgeMs: z.number().int().positive() }),
 });

@@ -16,6 +16,8 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
   const db = tempPostgresSchema('tm_e2e');
   let trader: TraderProcess;
   const url = (path: string) => `${trader.baseUrl}${path}`;
+  // With a key configured every endpoint but the probes and /metrics needs one (GETs: any role).
+  const get = (path: string) => fetch(url(path), { headers: { 'x-api-key': API_KEY } });
   const post = (path: string, body: unknown, key: string | null = API_KEY) =>
     fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) }, body: JSON.stringify(body) });
 
@@ -61,7 +63,7 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     expect(text).toMatch(/interval must be one of the following values/);
     expect(text).toMatch(/from must be a date YYYY-MM-DD/);
     expect(text).toMatch(/property bogus should not exist/);
-    expect((await fetch(url('/runs?limit=0'))).status).toBe(400);
+    expect((await get('/runs?limit=0')).status).toBe(400);
   });
 
   it('starts a backtest, serves its summary, positions, orders and events, and replays it', async () => {
@@ -73,7 +75,7 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     let run: { status: string; summary: { bars: number; fundingEvents: number; events: number } };
     const deadline = Date.now() + 90_000;
     for (;;) {
-      const res = await fetch(url(`/runs/${runId}`));
+      const res = await get(`/runs/${runId}`);
       if (res.status === 200) {
         run = await json(res);
         if (run.status !== 'RUNNING') break;
@@ -85,21 +87,21 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     expect(run.summary.bars).toBeGreaterThan(3 * 1400);
     expect(run.summary.fundingEvents).toBeGreaterThan(0);
 
-    const list = await json(await fetch(url('/runs')));
+    const list = await json(await get('/runs'));
     expect(list.map((r: { runId: string }) => r.runId)).toContain(runId);
 
-    const positions = await fetch(url(`/runs/${runId}/positions`));
+    const positions = await get(`/runs/${runId}/positions`);
     expect(positions.status).toBe(200);
     expect(Array.isArray(await json(positions))).toBe(true);
 
-    const orders = await json(await fetch(url(`/runs/${runId}/orders?limit=5`)));
+    const orders = await json(await get(`/runs/${runId}/orders?limit=5`));
     expect(orders.length).toBeGreaterThan(0);
     expect(orders[0]).toHaveProperty('status');
 
-    const page1 = await json(await fetch(url(`/runs/${runId}/events?limit=10`)));
+    const page1 = await json(await get(`/runs/${runId}/events?limit=10`));
     expect(page1.events).toHaveLength(10);
     expect(page1.events[0].type).toBe('run.started');
-    const page2 = await json(await fetch(url(`/runs/${runId}/events?after=${page1.next}&limit=10`)));
+    const page2 = await json(await get(`/runs/${runId}/events?after=${page1.next}&limit=10`));
     expect(page2.events[0].streamSeq).toBe(11);
 
     const replay = await post(`/runs/${runId}/replay`, {});
@@ -108,7 +110,7 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     expect(result.matches).toBe(true);
     expect(result.events).toBe(run.summary.events);
 
-    expect((await fetch(url('/runs/no-such-run'))).status).toBe(404);
+    expect((await get('/runs/no-such-run')).status).toBe(404);
   }, 120_000);
 
   it('lets an operator trip and reset the circuit breaker of a running backtest, with the API key, and stores both', async () => {
@@ -133,11 +135,11 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     const reset = await post(`/runs/${runId}/breaker/reset`, { reason: 'drill over' });
     expect([200, 409]).toContain(reset.status); // 409 only if the run finished in between
     for (;;) {
-      const run = await json(await fetch(url(`/runs/${runId}`)));
+      const run = await json(await get(`/runs/${runId}`));
       if (run.status !== 'RUNNING' && !run.active) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const breaker = await json(await fetch(url(`/runs/${runId}/breaker`)));
+    const breaker = await json(await get(`/runs/${runId}/breaker`));
     expect(breaker.live).toBeNull();
     const triggers = breaker.transitions.map((t: { payload: { trigger: string; reason: string } }) => t.payload.trigger);
     expect(triggers).toContain('OPERATOR_TRIP');
@@ -145,9 +147,9 @@ describe('trader app (e2e, PostgreSQL, real process)', () => {
     if (reset.status === 200) expect(triggers).toContain('OPERATOR_RESET');
     // a finished run has no breaker to act on
     expect((await post(`/runs/${runId}/breaker/trip`, { reason: 'too late' })).status).toBe(409);
-    const decisions = await json(await fetch(url(`/runs/${runId}/decisions?limit=5`)));
+    const decisions = await json(await get(`/runs/${runId}/decisions?limit=5`));
     expect(decisions).toMatchObject({ runId, events: [] }); // the trend strategy sizes without the ML decision path
-    expect((await fetch(url(`/runs/${runId}/decisions?instrument=nonsense`))).status).toBe(400);
+    expect((await get(`/runs/${runId}/decisions?instrument=nonsense`)).status).toBe(400);
   }, 120_000);
 
   it('exports trading metrics in Prometheus format', async () => {

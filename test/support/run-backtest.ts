@@ -13,7 +13,7 @@ export interface TestRun {
 
 /** Runs one backtest through the real kernel in its own context, then replays it from the store. */
 export async function runBacktest(databaseUrl: string, request: Partial<BacktestRequest>, overrides: Partial<TraderConfig> = {}): Promise<TestRun> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl }, overrides);
+  const config = loadConfig({ DATABASE_URL: databaseUrl, TM_ARTIFACT_DIR: process.env.TM_ARTIFACT_DIR }, overrides);
   const app = await NestFactory.createApplicationContext(BacktestModule.forRun(config), { logger: false });
   try {
     const outcome = await app.get(BacktestRunner).run(

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { PersistenceModule } from '@lib/persistence';
 import type { TraderConfig } from '@config';
@@ -9,7 +11,17 @@ import { RunsController } from './api/runs.controller.js';
 import { RunQueriesService } from './api/run-queries.service.js';
 import { BacktestJobsService } from './api/backtest-jobs.service.js';
 import { ReplayService } from './replay/replay.service.js';
-import { ApiKeyGuard } from './api/api-key.guard.js';
+import { ApiKeyRing } from './api/auth/api-keys.js';
+import { ApiKeyGuard } from './api/auth/api-key.guard.js';
+import { RateLimitGuard } from './api/auth/rate-limit.guard.js';
+import { ModelsController } from './api/models.controller.js';
+import { modelRegistryProviders } from './api/models.providers.js';
+import { StatusController } from './api/status.controller.js';
+import { DrainGuard, DrainState } from './health/drain.js';
+import { READINESS_SIGNALS } from './health/readiness.js';
+import { ReadinessService } from './health/readiness.service.js';
+import { TradingSessions } from './trading-state/trading-sessions.js';
+import { TradingStateController } from './trading-state/trading-state.controller.js';
 
 /** The trader's HTTP face: admin REST API with OpenAPI, health probes and /metrics. */
 @Module({})
@@ -21,9 +33,27 @@ export class TraderModule {
         PersistenceModule.forRoot({ url: config.databaseUrl }),
         TerminusModule,
         PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', limit: config.rateLimit.limit, ttl: config.rateLimit.ttlMs }] }),
       ],
-      controllers: [RunsController, HealthController],
-      providers: [{ provide: TRADER_CONFIG, useValue: config }, RunQueriesService, BacktestJobsService, ReplayService, ApiKeyGuard],
+      controllers: [RunsController, ModelsController, TradingStateController, StatusController, HealthController],
+      providers: [
+        { provide: TRADER_CONFIG, useValue: config },
+        RunQueriesService,
+        BacktestJobsService,
+        ReplayService,
+        ...modelRegistryProviders,
+        TradingSessions,
+        DrainState,
+        ReadinessService,
+        // ReadinessSignal[]: Redis and other optional dependencies join readiness and /status here.
+        { provide: READINESS_SIGNALS, useValue: [] },
+        ApiKeyRing,
+        // Global guards run in this order: rate limit (also on bad keys), key and role, shutdown drain.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: DrainGuard },
+      ],
+      exports: [DrainState, BacktestJobsService, TradingSessions, READINESS_SIGNALS],
     };
   }
 }

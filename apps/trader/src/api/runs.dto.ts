@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -82,8 +82,14 @@ export class DecisionsQueryDto extends EventsQueryDto {
 }
 
 export class BreakerActionDto {
-  @ApiPropertyOptional({ example: 'exchange incident', description: 'Why the operator acts; stored in the transition event' })
+  @ApiProperty({ example: 'exchange incident', description: 'Why the operator acts; stored in the transition event' })
   @IsString()
   @Matches(/^[^\n\r]{3,200}$/, { message: 'reason must be 3 to 200 characters on one line' })
   reason!: string;
+}
+
+export class RunIdParamsDto {
+  @ApiProperty({ example: 'bt-20260101-000000-abcd' })
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'runId must be 1 to 100 characters of [A-Za-z0-9._-]' })
+  runId!: string;
 }

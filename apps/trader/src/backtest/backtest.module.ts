@@ -9,7 +9,7 @@ import { RiskModule, type RiskModuleOptions } from '@lib/risk';
 import { SimulatedVenue } from '@lib/venues-sim';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
-import { MetricsRecorder } from '../metrics/metrics.recorder.js';
+import { MetricsRecorder } from '@lib/observability';
 import { BacktestRunner } from './backtest.runner.js';
 import { ReplayService } from '../replay/replay.service.js';
 

@@ -171,7 +171,12 @@ export class BacktestRunner {
         if (item.kind === 'bar') {
           this.data.process(item.bar);
           bars++;
-          if ((bars & 1023) === 0) reporter.tick(bars);
+          if ((bars & 1023) === 0) {
+            reporter.tick(bars);
+            // Give the event loop a turn: with a synchronous store (SQLite) a run would otherwise
+            // starve HTTP requests, probes and SIGTERM until it ends.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
         } else {
           this.data.processFunding(item.funding);
           funding++;

@@ -11,7 +11,7 @@ import { OnnxSacActor, buildSacObservation } from '@lib/rl';
 import { SizingDecisionEngine } from '@lib/sizing';
 import { BuyAndHoldStrategy, MlSignalStrategy, VolTargetTrendStrategy, type MlRlPolicy, type MlSizingContext, type Strategy, type StrategyPortfolio, type StrategyRiskView } from '@lib/strategy';
 import type { TraderConfig } from '@config';
-import { TradingMetrics } from '../metrics/trading-metrics.js';
+import { TradingMetrics } from '@lib/observability';
 
 export interface StrategyDeps {
   readonly bus: MessageBus;
@@ -109,7 +109,9 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
   const strategy = new MlSignalStrategy(
     deps.bus, deps.cache, deps.clock, deps.portfolio, instruments, source, await loadMarketContext(dataDir, instruments),
     undefined, sizingContext(config, deps.risk, view, rl),
-  ).useRisk(view);
+  )
+    .useRisk(view)
+    .observeLatency(metrics.latencyObserver());
   for (const name of strategy.modelNames()) await source.refresh(name);
   return strategy;
 }

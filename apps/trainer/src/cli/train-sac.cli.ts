@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@config';
-import { LocalArtifactStore, ModelRegistry, type ModelRegistryStore } from '@lib/ml';
+import { ModelRegistry, createArtifactStore, type ModelRegistryStore } from '@lib/ml';
 import { instrumentFromSpec, type Instrument } from '@lib/model';
 import { MODEL_REGISTRY_STORE, PersistenceModule } from '@lib/persistence';
 import { DEFAULT_CURRICULUM_CONFIG, DEFAULT_SIZING_ENV_CONFIG, DEFAULT_WALK_FORWARD_CONFIG, POLICY_NAMES, SMALL_CURRICULUM_CONFIG, type CurriculumConfig, type WalkForwardConfig } from '@lib/rl';
@@ -21,7 +21,7 @@ const USAGE = `usage: npm run train:sac -- [--data-dir <dir>] [--source binance]
   instrument's walk-forward GBDT forecast, exports the deterministic actor to <out>/sac-actor.onnx,
   compares it out of sample with buy-and-hold, fixed-size signal and Kelly by regime, and writes
   <out>/sac-report.json and <out>/sac-report.html. --register also stores it in the model registry
-  (DATABASE_URL, artifacts in TM_ARTIFACT_DIR) as '${SAC_MODEL_NAME}': Staging, Production only when
+  (DATABASE_URL, artifacts in TM_ARTIFACT_DIR, or S3 with TM_ARTIFACT_STORE=s3) as '${SAC_MODEL_NAME}': Staging, Production only when
   SAC with tiers beats pure Kelly on walk-forward Sharpe. --small: the seconds-long test budget.`;
 
 async function main(): Promise<number> {
@@ -111,14 +111,14 @@ async function main(): Promise<number> {
   let registered: { version: number; stage: string; reasons: readonly string[] } | null = null;
   let output: Awaited<ReturnType<typeof train>>;
   if (values.register) {
-    @Module({ imports: [PersistenceModule.forRoot({ url: config.databaseUrl })] })
+    @Module({ imports: [PersistenceModule.forRoot({ url: config.databaseUrl, timeSeries: false })] })
     class SacTrainerModule {}
     const app = await NestFactory.createApplicationContext(SacTrainerModule, { logger: ['error', 'warn'] });
     try {
       const registry = new ModelRegistry(app.get<ModelRegistryStore>(MODEL_REGISTRY_STORE));
       const next = ((await registry.latest(SAC_MODEL_NAME))?.version ?? 0) + 1;
       output = await train(String(next));
-      const r = await registerSacActor(output.result, output.onnx, { registry, artifacts: new LocalArtifactStore(process.env.TM_ARTIFACT_DIR ?? 'var/artifacts') });
+      const r = await registerSacActor(output.result, output.onnx, { registry, artifacts: createArtifactStore(config.artifacts) });
       registered = { version: r.version, stage: r.stage, reasons: r.gates.reasons };
     } finally {
       await app.close();

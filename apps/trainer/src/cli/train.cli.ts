@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@config';
-import { LocalArtifactStore, ModelRegistry, type ModelRegistryStore } from '@lib/ml';
+import { ModelRegistry, createArtifactStore, type ModelRegistryStore } from '@lib/ml';
 import { MODEL_REGISTRY_STORE, PersistenceModule } from '@lib/persistence';
 import { instrumentFromSpec } from '@lib/model';
 import { renderTrainingReport } from '../report/training-report.js';
@@ -15,7 +15,7 @@ import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../pipeline/traini
 const USAGE = `usage: npm run train -- [--data <dir>] [--source binance] [--instruments BTCUSDT,ETHUSDT,SOLUSDT]
                          [--windows 40] [--purge 200] [--horizon 6] [--boruta-rounds 100] [--seed 7] [--out reports]
   Weekly pipeline: features → Boruta → purged walk-forward → gates → ONNX → registry (DATABASE_URL),
-  artifacts in TM_ARTIFACT_DIR (default var/artifacts); writes <out>/<timestamp>/report.html and result.json.`;
+  artifacts in TM_ARTIFACT_DIR, or S3 with TM_ARTIFACT_STORE=s3 (default var/artifacts); writes <out>/<timestamp>/report.html and result.json.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -57,12 +57,12 @@ async function main(): Promise<number> {
   const wanted = values.instruments ? values.instruments.split(',').map((s) => s.trim()) : null;
   const chosen = wanted ? wanted.map((w) => instruments.find((i) => i.symbol.replace(/-PERP$/, '') === w || i.id === w) ?? fail(w, instruments.map((i) => i.id))) : instruments;
 
-  @Module({ imports: [PersistenceModule.forRoot({ url: config.databaseUrl })] })
+  @Module({ imports: [PersistenceModule.forRoot({ url: config.databaseUrl, timeSeries: false })] })
   class TrainerModule {}
   const app = await NestFactory.createApplicationContext(TrainerModule, { logger: ['error', 'warn'] });
   try {
     const registry = new ModelRegistry(app.get<ModelRegistryStore>(MODEL_REGISTRY_STORE));
-    const artifacts = new LocalArtifactStore(process.env.TM_ARTIFACT_DIR ?? 'var/artifacts');
+    const artifacts = createArtifactStore(config.artifacts);
     const run = await runTraining({
       dataDir: values.data ?? process.env.TM_DATA_DIR ?? '../shared/data',
       source: values.source ?? 'binance',

@@ -30,7 +30,15 @@ export interface ArtifactStore {
   delete(uri: string): Promise<void>;
 }
 
-export type ArtifactErrorCode = 'ARTIFACT.NOT_FOUND' | 'ARTIFACT.INTEGRITY' | 'ARTIFACT.CONFLICT' | 'ARTIFACT.INVALID_KEY' | 'ARTIFACT.FOREIGN_URI';
+export type ArtifactErrorCode =
+  | 'ARTIFACT.NOT_FOUND'
+  | 'ARTIFACT.INTEGRITY'
+  | 'ARTIFACT.CONFLICT'
+  | 'ARTIFACT.INVALID_KEY'
+  | 'ARTIFACT.FOREIGN_URI'
+  | 'ARTIFACT.UNAVAILABLE'
+  | 'ARTIFACT.ACCESS_DENIED'
+  | 'ARTIFACT.BACKEND';
 
 export class ArtifactStoreError extends Error {
   constructor(

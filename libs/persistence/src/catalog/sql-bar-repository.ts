@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { BarRepository, InsertResult, StoredBarRow, StoredFundingRow } from '@lib/kernel';
 import { sqlGatewayFor, type SqlGateway } from '../sql/sql-gateway.js';
 import { int64, nullableInt64 } from '../sql/sql-values.js';
+import { partitionManagerFor, type PartitionManager } from '../time-series/partition-manager.js';
 import { columnsOf, insertIdempotent, type CatalogTable } from './idempotent-insert.js';
 
 const BARS: CatalogTable<StoredBarRow> = {
@@ -47,17 +48,24 @@ const FUNDING_COLUMNS = columnsOf(FUNDING as CatalogTable<unknown>).join(', ');
 /**
  * The bar and funding catalog on SQLite or PostgreSQL. Each insert call is one transaction;
  * a stored row is never overwritten (a different row under the same key is counted as a conflict).
+ * On PostgreSQL with monthly partitions, the partitions of the months written are created first.
  */
 export class SqlBarRepository implements BarRepository {
   private readonly gateway: SqlGateway;
+  private readonly writes: { bars: SqlGateway; funding: SqlGateway };
+  private readonly partitions: PartitionManager;
 
   constructor(dataSource: DataSource) {
-    this.gateway = sqlGatewayFor(dataSource);
+    const gateway = sqlGatewayFor(dataSource);
+    this.gateway = gateway.named('bars.read');
+    this.writes = { bars: gateway.named('bars.insert'), funding: gateway.named('funding.insert') };
+    this.partitions = partitionManagerFor(dataSource);
   }
 
   async insertBars(rows: readonly StoredBarRow[]): Promise<InsertResult> {
     rows.forEach((row) => assertTime(row.tsOpen, 'tsOpen', row.instrumentId));
-    return this.insert(BARS, rows);
+    if (rows.length === 0) return { inserted: 0, duplicates: 0, conflicts: 0 };
+    return this.partitions.writeWithPartitions('bars', rows.map((row) => row.tsOpen), () => this.insert(this.writes.bars, BARS, rows));
   }
 
   async readBars(instrumentId: string, interval: string, fromTsOpen: number, toTsOpen: number): Promise<StoredBarRow[]> {
@@ -78,7 +86,7 @@ export class SqlBarRepository implements BarRepository {
 
   async insertFunding(rows: readonly StoredFundingRow[]): Promise<InsertResult> {
     rows.forEach((row) => assertTime(row.ts, 'ts', row.instrumentId));
-    return this.insert(FUNDING, rows);
+    return this.insert(this.writes.funding, FUNDING, rows);
   }
 
   async readFunding(instrumentId: string, fromTs: number, toTs: number): Promise<StoredFundingRow[]> {
@@ -89,9 +97,9 @@ export class SqlBarRepository implements BarRepository {
     return rows.map(FUNDING.fromStored);
   }
 
-  private async insert<Row>(spec: CatalogTable<Row>, rows: readonly Row[]): Promise<InsertResult> {
+  private async insert<Row>(gateway: SqlGateway, spec: CatalogTable<Row>, rows: readonly Row[]): Promise<InsertResult> {
     if (rows.length === 0) return { inserted: 0, duplicates: 0, conflicts: 0 };
-    return this.gateway.transaction(insertIdempotent(spec, rows));
+    return gateway.transaction(insertIdempotent(spec, rows));
   }
 }
 

@@ -6,7 +6,7 @@ import { PERSISTENCE_MIGRATIONS } from '../migrations/persistence.migrations.js'
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../testing/test-databases.js';
 import { createDataSource, openDataSource, runMigrations } from './data-source.factory.js';
 
-const TABLES = ['bars', 'events', 'funding_rates', 'model_stage_history', 'model_versions', 'registered_models', 'runs'];
+const TABLES = ['bars', 'decision_records', 'events', 'funding_rates', 'model_predictions', 'model_stage_history', 'model_versions', 'portfolio_snapshots', 'registered_models', 'runs'];
 
 async function tablesOf(dataSource: DataSource): Promise<string[]> {
   const rows: Array<{ name: string }> =
@@ -114,7 +114,8 @@ describe('PostgreSQL data source', () => {
       const [{ schema }] = await dataSource.query(`SELECT current_schema() AS schema`);
       expect(schema).toBe(db.schema);
       const rows: Array<{ table_name: string }> = await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [db.schema]);
-      expect(rows.map((r) => r.table_name)).toEqual(['bars', 'events', 'funding_rates', 'migrations', 'model_stage_history', 'model_versions', 'registered_models', 'runs']);
+      // Monthly partitions (bars_p202401...) are tables too; the partitioned parents are what is asserted here.
+      expect(rows.map((r) => r.table_name).filter((name) => !/_p\d{6}$/.test(name))).toEqual(['migrations', ...TABLES].sort());
     } finally {
       await dataSource.destroy();
     }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { PERSISTENCE_ENTITIES } from '../entities/persistence.entities.js';
 import { PERSISTENCE_MIGRATIONS } from '../migrations/persistence.migrations.js';
 import { parseDatabaseUrl, SQLITE_MEMORY, type DatabaseTarget } from './database-url.js';
@@ -17,9 +17,15 @@ const MIGRATION_LOCK_KEY = 0x746d_6d69; // 'tmmi'
  * A TypeORM DataSource for `sqlite:<path>`, `sqlite::memory:` or `postgres(ql)://...?schema=name`,
  * not yet initialized. The schema is never synchronized from the entities: call `runMigrations`.
  */
-export function createDataSource(url: string): DataSource {
+export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
   const target = parseDatabaseUrl(url);
-  return target.kind === 'sqlite' ? sqliteDataSource(target.path) : postgresDataSource(target);
+  const migrations = [...(options.migrations ?? PERSISTENCE_MIGRATIONS)];
+  return target.kind === 'sqlite' ? sqliteDataSource(target.path, migrations) : postgresDataSource(target, migrations);
+}
+
+export interface DataSourceOptions {
+  /** The migrations known to this DataSource; default all. Tests pass a prefix to build an older schema. */
+  readonly migrations?: ReadonlyArray<new () => MigrationInterface>;
 }
 
 /** Creates, connects and migrates: what an application needs before its first query. */
@@ -63,7 +69,7 @@ async function applyPending(dataSource: DataSource): Promise<string[]> {
   return applied.map((m) => m.name);
 }
 
-function sqliteDataSource(path: string): DataSource {
+function sqliteDataSource(path: string, migrations: Array<new () => MigrationInterface>): DataSource {
   // TypeORM would create the folder too, but only when connecting; failing here names the path.
   if (path !== SQLITE_MEMORY) mkdirSync(dirname(path), { recursive: true });
   return new DataSource({
@@ -82,7 +88,7 @@ function sqliteDataSource(path: string): DataSource {
       db.pragma(`journal_size_limit = ${SQLITE_WAL_LIMIT_BYTES}`);
     },
     entities: PERSISTENCE_ENTITIES,
-    migrations: [...PERSISTENCE_MIGRATIONS],
+    migrations,
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,
     migrationsRun: false,
@@ -90,7 +96,7 @@ function sqliteDataSource(path: string): DataSource {
   });
 }
 
-function postgresDataSource(target: Extract<DatabaseTarget, { kind: 'postgres' }>): DataSource {
+function postgresDataSource(target: Extract<DatabaseTarget, { kind: 'postgres' }>, migrations: Array<new () => MigrationInterface>): DataSource {
   return new DataSource({
     type: 'postgres',
     url: target.url,
@@ -100,7 +106,7 @@ function postgresDataSource(target: Extract<DatabaseTarget, { kind: 'postgres' }
     // falling through to `public` would silently read another deployment's tables.
     extra: target.schema ? { options: `-c search_path=${target.schema}` } : {},
     entities: PERSISTENCE_ENTITIES,
-    migrations: [...PERSISTENCE_MIGRATIONS],
+    migrations,
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,
     migrationsRun: false,

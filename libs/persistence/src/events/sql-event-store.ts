@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import type { EventEnvelope, EventStore } from '@lib/kernel';
 import { DuplicateEventError, isUniqueViolation, PersistenceUnavailableError } from '../sql/persistence.errors.js';
-import { executeStatement, sqlGatewayFor, SqliteGateway, type SqlGateway, type SqlPlan } from '../sql/sql-gateway.js';
+import { executeStatement, observedOn, sqlGatewayFor, SqliteGateway, type SqlGateway, type SqlPlan } from '../sql/sql-gateway.js';
 import { chunked, int64, valuesPlaceholders, type SqlValue } from '../sql/sql-values.js';
 
 const INSERT_COLUMNS = 'seq, event_id, stream_id, stream_seq, type, version, ts_event, correlation_id, causation_id, payload, recorded_at';
@@ -15,6 +15,7 @@ const SELECT_COLUMNS = 'seq, event_id, stream_id, stream_seq, type, version, ts_
  */
 const POSTGRES_ROWS_PER_INSERT = 1_000;
 const POSTGRES_INSERT_STATEMENT = `tm_events_insert_${POSTGRES_ROWS_PER_INSERT}`;
+const APPEND_OPERATION = 'events.append';
 
 interface StoredEventRow {
   seq: number | string;
@@ -42,6 +43,8 @@ interface EventBatchWriter {
  * The DataSource belongs to whoever created it: `close()` only stops this store.
  */
 export class SqlEventStore implements EventStore {
+  private readonly base: ReturnType<typeof sqlGatewayFor>;
+  /** Every read is reported as `events.read`; an append, whole, as `events.append`. */
   private readonly gateway: SqlGateway;
   private readonly writer: EventBatchWriter;
   private closed = false;
@@ -51,8 +54,10 @@ export class SqlEventStore implements EventStore {
     /** Wall-clock time of an append (bookkeeping, never part of the event stream). */
     private readonly now: () => number = Date.now,
   ) {
-    this.gateway = sqlGatewayFor(dataSource);
-    this.writer = this.gateway instanceof SqliteGateway ? new SqliteBatchWriter(this.gateway) : new PostgresBatchWriter(this.gateway);
+    this.base = sqlGatewayFor(dataSource);
+    this.gateway = this.base.named('events.read');
+    this.writer =
+      this.base instanceof SqliteGateway ? new SqliteBatchWriter(this.base, dataSource) : new PostgresBatchWriter(this.base.named(APPEND_OPERATION));
   }
 
   async lastSeq(): Promise<number> {
@@ -90,9 +95,9 @@ export class SqlEventStore implements EventStore {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`readStream limit must be a non-negative integer, got ${limit}`);
     if (limit === 0) return [];
     const sql = `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ? AND stream_seq > ? ORDER BY stream_seq LIMIT ?`;
-    if (this.gateway instanceof SqliteGateway) {
+    if (this.base instanceof SqliteGateway) {
       // Replay reads whole streams: array rows skip an object per row (about twice as fast).
-      const rows = await this.gateway.selectRaw(sql, [streamId, afterStreamSeq, limit]);
+      const rows = await this.base.selectRaw(sql, [streamId, afterStreamSeq, limit], 'events.read');
       return rows.map(envelopeFromArray);
     }
     const rows = await this.gateway.select<StoredEventRow>(sql, [streamId, afterStreamSeq, limit]);
@@ -152,10 +157,14 @@ function toEnvelope(row: StoredEventRow): EventEnvelope {
 class SqliteBatchWriter implements EventBatchWriter {
   private prepared: { db: BetterSqlite3.Database; insertBatch: (batch: readonly EventEnvelope[], recordedAt: number) => void } | null = null;
 
-  constructor(private readonly gateway: SqliteGateway) {}
+  constructor(
+    private readonly gateway: SqliteGateway,
+    private readonly dataSource: DataSource,
+  ) {}
 
-  async write(batch: readonly EventEnvelope[], recordedAt: number): Promise<void> {
-    this.insertBatchOn(this.gateway.nativeHandle())(batch, recordedAt);
+  // The native handle is used directly (one prepared INSERT per event), so the report is made here.
+  write(batch: readonly EventEnvelope[], recordedAt: number): Promise<void> {
+    return observedOn(this.dataSource, APPEND_OPERATION, async () => this.insertBatchOn(this.gateway.nativeHandle())(batch, recordedAt));
   }
 
   private insertBatchOn(db: BetterSqlite3.Database): (batch: readonly EventEnvelope[], recordedAt: number) => void {

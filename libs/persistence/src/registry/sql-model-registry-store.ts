@@ -70,13 +70,16 @@ interface StoredTransition {
  */
 export class SqlModelRegistryStore implements ModelRegistryStore {
   private readonly gateway: SqlGateway;
+  private readonly writes: SqlGateway;
 
   constructor(dataSource: DataSource) {
-    this.gateway = sqlGatewayFor(dataSource);
+    const gateway = sqlGatewayFor(dataSource);
+    this.gateway = gateway.named('registry.read');
+    this.writes = gateway.named('registry.write');
   }
 
   create(model: NewModelVersion, at: number, reason: string): Promise<ModelVersion> {
-    return this.gateway.transaction(createPlan(model, at, reason));
+    return this.writes.transaction(createPlan(model, at, reason));
   }
 
   async get(name: string, version: number): Promise<ModelVersion | null> {
@@ -108,11 +111,11 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   updateStages(name: string, decide: StageDecision, at: number): Promise<StageUpdate> {
-    return this.gateway.transaction(updateStagesPlan(name, decide, at));
+    return this.writes.transaction(updateStagesPlan(name, decide, at));
   }
 
   updateTags(name: string, version: number, change: TagChange, at: number): Promise<ModelVersion | null> {
-    return this.gateway.transaction(updateTagsPlan(name, version, change, at));
+    return this.writes.transaction(updateTagsPlan(name, version, change, at));
   }
 
   async history(name: string, version?: number): Promise<StageTransition[]> {

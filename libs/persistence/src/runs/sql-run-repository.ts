@@ -42,15 +42,18 @@ interface StoredRun {
 /** Run bookkeeping on SQLite or PostgreSQL. */
 export class SqlRunRepository implements RunRepository {
   private readonly gateway: SqlGateway;
+  private readonly writes: { create: SqlGateway; update: SqlGateway };
 
   constructor(dataSource: DataSource) {
-    this.gateway = sqlGatewayFor(dataSource);
+    const gateway = sqlGatewayFor(dataSource);
+    this.gateway = gateway.named('runs.read');
+    this.writes = { create: gateway.named('runs.create'), update: gateway.named('runs.update') };
   }
 
   async create(run: RunRecord): Promise<void> {
     const values = [run.runId, ...FIELD_NAMES.map((f) => encode(f, run[f]))];
     try {
-      await this.gateway.execute(`INSERT INTO runs (${COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`, values);
+      await this.writes.create.execute(`INSERT INTO runs (${COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`, values);
     } catch (err) {
       if (isUniqueViolation(err)) throw new RunAlreadyExistsError(run.runId, { cause: err });
       throw err;
@@ -62,8 +65,8 @@ export class SqlRunRepository implements RunRepository {
     for (const f of fields) if (!(f in FIELDS)) throw new TypeError(`run ${runId}: unknown field '${String(f)}' in update`);
     const changed =
       fields.length === 0
-        ? (await this.gateway.select('SELECT run_id FROM runs WHERE run_id = ?', [runId])).length
-        : await this.gateway.execute(`UPDATE runs SET ${fields.map((f) => `${FIELDS[f].column} = ?`).join(', ')} WHERE run_id = ?`, [
+        ? (await this.writes.update.select('SELECT run_id FROM runs WHERE run_id = ?', [runId])).length
+        : await this.writes.update.execute(`UPDATE runs SET ${fields.map((f) => `${FIELDS[f].column} = ?`).join(', ')} WHERE run_id = ?`, [
             ...fields.map((f) => encode(f, patch[f]!)),
             runId,
           ]);

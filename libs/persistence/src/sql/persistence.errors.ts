@@ -36,6 +36,25 @@ export class RunAlreadyExistsError extends Error {
 }
 
 /**
+ * A row's time falls in a month that has no partition yet (PostgreSQL native partitioning).
+ * The repositories create the partitions of what they write first; this means a write that
+ * bypassed them, or a partition dropped by retention while the write was in flight.
+ */
+export class MissingPartitionError extends Error {
+  readonly code = 'PERSISTENCE.NO_PARTITION';
+  constructor(message: string, options?: ErrorOptions) {
+    super(`no partition holds this row (create it with PartitionManager.ensureRange first): ${message}`, options);
+    this.name = 'MissingPartitionError';
+  }
+}
+
+/** SQLSTATE 23514 with PostgreSQL's "no partition of relation ... found for row". */
+export function isMissingPartition(err: unknown): boolean {
+  const code = errorCode(err) ?? errorCode((err as { driverError?: unknown } | null)?.driverError);
+  return code === '23514' && err instanceof Error && /no partition of relation/i.test(err.message);
+}
+
+/**
  * A primary-key or unique constraint refused a row. better-sqlite3 reports SQLITE_CONSTRAINT_*;
  * node-postgres reports SQLSTATE 23505, which TypeORM wraps in QueryFailedError.driverError.
  */

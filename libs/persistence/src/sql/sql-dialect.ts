@@ -23,6 +23,11 @@ export function int64Type(dialect: SqlDialect): string {
   return dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
 }
 
+/** Column type of an IEEE double: REAL is SQLite's 8-byte float, DOUBLE PRECISION PostgreSQL's float8. */
+export function float64Type(dialect: SqlDialect): string {
+  return dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION';
+}
+
 /** SQLite tables are STRICT so a float or a string in an integer column fails instead of being stored. */
 export function tableOptions(dialect: SqlDialect, { withoutRowId = false } = {}): string {
   if (dialect === 'postgres') return '';

@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryResult, QueryRunner } from 'typeorm';
-import { isConnectionLoss, PersistenceUnavailableError } from './persistence.errors.js';
+import { NO_OP_OBSERVER, type OperationObserver } from '@lib/kernel';
+import { isConnectionLoss, isMissingPartition, MissingPartitionError, PersistenceUnavailableError } from './persistence.errors.js';
 import { sqlDialectOf, type SqlDialect } from './sql-dialect.js';
 import type { SqlValue } from './sql-values.js';
 
@@ -30,9 +31,17 @@ export function* executeStatement(sql: string, params: readonly SqlValue[] = [],
   return (yield { sql, params, returns: 'changes', ...(statementName ? { statementName } : {}) }) as number;
 }
 
-/** Raw SQL over a TypeORM DataSource, one per DataSource (see `sqlGatewayFor`). */
+/** The operation name reported for a call made without `named(...)`. */
+export const GENERIC_OPERATION = 'query';
+
+/**
+ * Raw SQL over a TypeORM DataSource, one per DataSource (see `sqlGatewayFor`). Every call is
+ * reported to the DataSource's observer (see `observeDataSource`) under the gateway's operation name.
+ */
 export interface SqlGateway {
   readonly dialect: SqlDialect;
+  /** The same gateway reporting its calls as `operation` (a bounded name such as `runs.update`). */
+  named(operation: string): SqlGateway;
   select<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** Resolves with the number of rows the statement changed. */
   execute(sql: string, params?: readonly SqlValue[], statementName?: string): Promise<number>;
@@ -40,17 +49,72 @@ export interface SqlGateway {
   transaction<T>(plan: SqlPlan<T>): Promise<T>;
 }
 
-const gateways = new WeakMap<DataSource, SqlGateway>();
+const gateways = new WeakMap<DataSource, SqliteGateway | PostgresGateway>();
+const observers = new WeakMap<DataSource, OperationObserver>();
 const STATEMENT_CACHE_SIZE = 128;
 
+/**
+ * Reports every later gateway call on `dataSource` (from any store) to `observer`. Kept beside the
+ * DataSource rather than passed to each store, so stores built before or after this see the same one.
+ */
+export function observeDataSource(dataSource: DataSource, observer: OperationObserver): void {
+  observers.set(dataSource, observer);
+}
+
+export function observerOf(dataSource: DataSource): OperationObserver {
+  return observers.get(dataSource) ?? NO_OP_OBSERVER;
+}
+
+/** Runs `work` and reports it to the observer of `dataSource` as `operation`. */
+export async function observedOn<T>(dataSource: DataSource, operation: string, work: () => Promise<T>): Promise<T> {
+  const observer = observerOf(dataSource);
+  const start = process.hrtime.bigint();
+  try {
+    const result = await work();
+    observer.observe(operation, Number(process.hrtime.bigint() - start) / 1e9);
+    return result;
+  } catch (err) {
+    observer.observe(operation, Number(process.hrtime.bigint() - start) / 1e9, err);
+    throw err;
+  }
+}
+
 /** The gateway of a DataSource, shared by every store on it (statement caches live here). */
-export function sqlGatewayFor(dataSource: DataSource): SqlGateway {
+export function sqlGatewayFor(dataSource: DataSource): SqliteGateway | PostgresGateway {
   let gateway = gateways.get(dataSource);
   if (!gateway) {
     gateway = sqlDialectOf(dataSource) === 'sqlite' ? new SqliteGateway(dataSource) : new PostgresGateway(dataSource);
     gateways.set(dataSource, gateway);
   }
   return gateway;
+}
+
+/** A view of a gateway that reports its calls under another operation name; the work is the base's. */
+class NamedGateway implements SqlGateway {
+  constructor(
+    private readonly base: SqliteGateway | PostgresGateway,
+    private readonly operation: string,
+  ) {}
+
+  get dialect(): SqlDialect {
+    return this.base.dialect;
+  }
+
+  named(operation: string): SqlGateway {
+    return this.base.named(operation);
+  }
+
+  select<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.base.selectAs<Row>(this.operation, sql, params);
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = [], statementName?: string): Promise<number> {
+    return this.base.executeAs(this.operation, sql, params, statementName);
+  }
+
+  transaction<T>(plan: SqlPlan<T>): Promise<T> {
+    return this.base.transactionAs(this.operation, plan);
+  }
 }
 
 /**
@@ -81,7 +145,13 @@ export class SqliteGateway implements SqlGateway {
     throw new Error('SqliteGateway: no handle yet');
   };
 
+  private readonly views = new Map<string, SqlGateway>();
+
   constructor(private readonly dataSource: DataSource) {}
+
+  named(operation: string): SqlGateway {
+    return namedView(this, this.views, operation);
+  }
 
   /** The open native handle; prepared statements cached for an earlier handle are dropped. */
   nativeHandle(): BetterSqlite3.Database {
@@ -96,12 +166,20 @@ export class SqliteGateway implements SqlGateway {
     return db;
   }
 
-  async select<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.runStatement({ sql, params, returns: 'rows' }) as Row[];
+  select<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.selectAs<Row>(GENERIC_OPERATION, sql, params);
+  }
+
+  selectAs<Row>(operation: string, sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    return observedOn(this.dataSource, operation, async () => this.runStatement({ sql, params, returns: 'rows' }) as Row[]);
   }
 
   /** Rows as arrays in column order: no per-row object, for the hot read of event streams. */
-  async selectRaw(sql: string, params: readonly SqlValue[] = []): Promise<unknown[][]> {
+  selectRaw(sql: string, params: readonly SqlValue[] = [], operation = GENERIC_OPERATION): Promise<unknown[][]> {
+    return observedOn(this.dataSource, operation, async () => this.selectRawNow(sql, params));
+  }
+
+  private selectRawNow(sql: string, params: readonly SqlValue[]): unknown[][] {
     const db = this.nativeHandle();
     let prepared = this.rawStatements.get(sql);
     if (!prepared) {
@@ -112,13 +190,23 @@ export class SqliteGateway implements SqlGateway {
     return prepared.all(...params) as unknown[][];
   }
 
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.runStatement({ sql, params, returns: 'changes' }) as number;
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.executeAs(GENERIC_OPERATION, sql, params);
   }
 
-  async transaction<T>(plan: SqlPlan<T>): Promise<T> {
-    this.nativeHandle();
-    return this.runPlanAtomically(plan) as T;
+  executeAs(operation: string, sql: string, params: readonly SqlValue[], _statementName?: string): Promise<number> {
+    return observedOn(this.dataSource, operation, async () => this.runStatement({ sql, params, returns: 'changes' }) as number);
+  }
+
+  transaction<T>(plan: SqlPlan<T>): Promise<T> {
+    return this.transactionAs(GENERIC_OPERATION, plan);
+  }
+
+  transactionAs<T>(operation: string, plan: SqlPlan<T>): Promise<T> {
+    return observedOn(this.dataSource, operation, async () => {
+      this.nativeHandle();
+      return this.runPlanAtomically(plan) as T;
+    });
   }
 
   private runPlan<T>(plan: SqlPlan<T>): T {
@@ -144,19 +232,42 @@ export class SqliteGateway implements SqlGateway {
 export class PostgresGateway implements SqlGateway {
   readonly dialect = 'postgres' as const;
   private readonly numbered = new Map<string, string>();
+  private readonly views = new Map<string, SqlGateway>();
 
   constructor(private readonly dataSource: DataSource) {}
 
+  named(operation: string): SqlGateway {
+    return namedView(this, this.views, operation);
+  }
+
   select<Row>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.withRunner(async (runner) => (await this.runStatement(runner, { sql, params, returns: 'rows' })) as Row[]);
+    return this.selectAs<Row>(GENERIC_OPERATION, sql, params);
+  }
+
+  selectAs<Row>(operation: string, sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    return observedOn(this.dataSource, operation, () =>
+      this.withRunner(async (runner) => (await this.runStatement(runner, { sql, params, returns: 'rows' })) as Row[]),
+    );
   }
 
   execute(sql: string, params: readonly SqlValue[] = [], statementName?: string): Promise<number> {
+    return this.executeAs(GENERIC_OPERATION, sql, params, statementName);
+  }
+
+  executeAs(operation: string, sql: string, params: readonly SqlValue[], statementName?: string): Promise<number> {
     const statement: SqlStatement = { sql, params, returns: 'changes', ...(statementName ? { statementName } : {}) };
-    return this.withRunner(async (runner) => (await this.runStatement(runner, statement)) as number);
+    return observedOn(this.dataSource, operation, () => this.withRunner(async (runner) => (await this.runStatement(runner, statement)) as number));
   }
 
   transaction<T>(plan: SqlPlan<T>): Promise<T> {
+    return this.transactionAs(GENERIC_OPERATION, plan);
+  }
+
+  transactionAs<T>(operation: string, plan: SqlPlan<T>): Promise<T> {
+    return observedOn(this.dataSource, operation, () => this.transactionNow(plan));
+  }
+
+  private transactionNow<T>(plan: SqlPlan<T>): Promise<T> {
     return this.withRunner(async (runner) => {
       await runner.startTransaction();
       try {
@@ -179,6 +290,7 @@ export class PostgresGateway implements SqlGateway {
       return await work(runner);
     } catch (err) {
       if (isConnectionLoss(err)) throw new PersistenceUnavailableError(`PostgreSQL connection lost: ${(err as Error).message}`, { cause: err });
+      if (isMissingPartition(err)) throw new MissingPartitionError((err as Error).message, { cause: err });
       throw err;
     } finally {
       await runner.release();
@@ -208,4 +320,13 @@ export class PostgresGateway implements SqlGateway {
     }
     return out;
   }
+}
+
+function namedView(base: SqliteGateway | PostgresGateway, views: Map<string, SqlGateway>, operation: string): SqlGateway {
+  let view = views.get(operation);
+  if (!view) {
+    view = new NamedGateway(base, operation);
+    views.set(operation, view);
+  }
+  return view;
 }

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { NO_OP_OBSERVER, observed, type OperationObserver } from '@lib/kernel';
+import type { ArtifactStore, StoredArtifact } from './artifact-store.js';
+import { LocalArtifactStore } from './local-artifact-store.js';
+import { S3ArtifactStore, type S3Credentials } from './s3-artifact-store.js';
+
+/** The `artifacts` section of the trader/trainer configuration (config/config.schema.ts). */
+export interface ArtifactStoreConfig {
+  readonly kind: 'local' | 's3';
+  readonly dir: string;
+  readonly s3: {
+    readonly endpoint: string | null;
+    readonly region: string;
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly forcePathStyle: boolean;
+  };
+}
+
+/**
+ * The artifact store the configuration asks for, reporting every operation to `observer`
+ * (`artifacts.put`, `artifacts.get`, `artifacts.exists`, `artifacts.delete`).
+ *
+ * S3 credentials are read from `env` only (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_SESSION_TOKEN), never from the configuration; without them the SDK's default chain applies
+ * (web identity in Kubernetes, ECS task role, instance profile, ~/.aws).
+ * A relative local `dir` is resolved against the working directory.
+ */
+export function createArtifactStore(config: ArtifactStoreConfig, env: NodeJS.ProcessEnv = process.env, observer: OperationObserver = NO_OP_OBSERVER): ArtifactStore {
+  if (config.kind === 's3') {
+    const credentials = credentialsFrom(env);
+    return new S3ArtifactStore({
+      bucket: config.s3.bucket,
+      prefix: config.s3.prefix,
+      endpoint: config.s3.endpoint,
+      region: config.s3.region,
+      forcePathStyle: config.s3.forcePathStyle,
+      ...(credentials ? { credentials } : {}),
+      observer,
+    });
+  }
+  const local = new LocalArtifactStore(resolve(config.dir));
+  return observer === NO_OP_OBSERVER ? local : new ObservedArtifactStore(local, observer);
+}
+
+function credentialsFrom(env: NodeJS.ProcessEnv): S3Credentials | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return env.AWS_SESSION_TOKEN ? { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN } : { accessKeyId, secretAccessKey };
+}
+
+/** Reports a store's operations under the same names the S3 store uses, so dashboards need not care which one runs. */
+export class ObservedArtifactStore implements ArtifactStore {
+  constructor(
+    readonly inner: ArtifactStore,
+    private readonly observer: OperationObserver,
+  ) {}
+
+  put(key: string, bytes: Uint8Array): Promise<StoredArtifact> {
+    return observed(this.observer, 'artifacts.put', () => this.inner.put(key, bytes));
+  }
+
+  get(uri: string, expectedSha256: string): Promise<Uint8Array> {
+    return observed(this.observer, 'artifacts.get', () => this.inner.get(uri, expectedSha256));
+  }
+
+  exists(uri: string): Promise<boolean> {
+    return observed(this.observer, 'artifacts.exists', () => this.inner.exists(uri));
+  }
+
+  delete(uri: string): Promise<void> {
+    return observed(this.observer, 'artifacts.delete', () => this.inner.delete(uri));
+  }
+}
