@@ -10,7 +10,7 @@ import { DEFAULTS, loadConfig, type TraderConfig } from '@config';
 import { LocalArtifactStore, ModelRegistry, type ModelRegistryStore, type ModelVersion, type StageTransition } from '@lib/ml';
 import { instrumentFromSpec, type Instrument } from '@lib/model';
 import { DEFAULT_SIZING_ENV_CONFIG, DEFAULT_WALK_FORWARD_CONFIG, SMALL_CURRICULUM_CONFIG, type CurriculumConfig } from '@lib/rl';
-import { MODEL_REGISTRY_STORE, PersistenceModule } from '@lib/persistence';
+import { MODEL_REGISTRY_STORE, PersistenceModule, SqlDecisionRecordRepository, type DecisionRecord } from '@lib/persistence';
 import { TradingMetrics } from '../../apps/trader/src/metrics/trading-metrics.js';
 import { runTraining } from '../../apps/trainer/src/pipeline/run-training.js';
 import { runSacTraining } from '../../apps/trainer/src/sac/sac-training.js';
@@ -78,6 +78,8 @@ interface ServedRun {
   readonly run: TestRun;
   readonly predictions: Prediction[];
   readonly decisions: Decision[];
+  /** The run's rows in the decision_records table (the queryable projection of sizing.decided). */
+  readonly records: DecisionRecord[];
   /** Increase of tm_model_fallbacks_total for this model during the run, by tier. */
   readonly fallbacks: Record<string, number>;
 }
@@ -131,7 +133,8 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
     const events = await readRunEvents(store.url, run.outcome.summary.runId);
     const predictions = events.filter((e) => e.type === 'signal.predicted').map((e) => JSON.parse(e.payload) as Prediction);
     const decisions = events.filter((e) => e.type === 'sizing.decided').map((e) => JSON.parse(e.payload) as Decision);
-    return { run, predictions, decisions, fallbacks };
+    const records = await app.get(SqlDecisionRecordRepository).read(INSTRUMENT, 0, Number.MAX_SAFE_INTEGER, { streamId: run.outcome.summary.runId });
+    return { run, predictions, decisions, records, fallbacks };
   };
 
   beforeAll(async () => {
@@ -317,6 +320,21 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
       // The hierarchical allocation bound the size at least once, and said so.
       expect(decisions.some((d) => d.allocationLimit !== null)).toBe(true);
       expect(decisions.some((d) => d.cuts.includes('REGIME_SCALE'))).toBe(true);
+    });
+
+    it('projects every decision record into the decision_records table, one row per sizing.decided event', () => {
+      const { decisions, records } = first;
+      expect(records).toHaveLength(decisions.length);
+      records.forEach((r, i) => {
+        const d = decisions[i]!;
+        expect(r.instrumentId).toBe(INSTRUMENT);
+        expect(r.tier).toBe(d.tier);
+        expect(r.regime).toBe(d.regime);
+        expect(r.finalFraction).toBe(Number(d.finalFraction));
+        expect(r.reasonCodes.join(',')).toBe(d.cuts);
+        expect(r.payload).toEqual(d);
+      });
+      expect(new Set(records.map((r) => r.ts)).size).toBe(records.length);
     });
 
     it('serves the trained SAC actor through onnxruntime: full RL and blended tiers, each with its RL fraction recorded', () => {

@@ -4,6 +4,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { PersistenceModule } from '@lib/persistence';
+import { RedisModule, RedisServices } from '@lib/redis';
+import { dbObserver, redisObserver } from '@lib/observability';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from './trader-config.token.js';
 import { HealthController } from './health/health.controller.js';
@@ -22,6 +24,7 @@ import { READINESS_SIGNALS } from './health/readiness.js';
 import { ReadinessService } from './health/readiness.service.js';
 import { TradingSessions } from './trading-state/trading-sessions.js';
 import { TradingStateController } from './trading-state/trading-state.controller.js';
+import { RedisMetricsBridge, redisReadinessSignal } from './infra/redis-metrics.bridge.js';
 
 /** The trader's HTTP face: admin REST API with OpenAPI, health probes and /metrics. */
 @Module({})
@@ -30,7 +33,9 @@ export class TraderModule {
     return {
       module: TraderModule,
       imports: [
-        PersistenceModule.forRoot({ url: config.databaseUrl }),
+        PersistenceModule.forRoot({ url: config.databaseUrl, observer: dbObserver(), timeSeries: { retentionDays: config.timeSeries.retentionDays, monthsAhead: config.timeSeries.monthsAhead } }),
+        // One Redis connection for the process; every run's context borrows it (BacktestModule.forRun).
+        RedisModule.forRoot(config.redis, { observer: redisObserver(), shutdownTimeoutMs: Math.min(5_000, config.shutdown.graceMs) }),
         TerminusModule,
         PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'default', limit: config.rateLimit.limit, ttl: config.rateLimit.ttlMs }] }),
@@ -46,7 +51,8 @@ export class TraderModule {
         DrainState,
         ReadinessService,
         // ReadinessSignal[]: Redis and other optional dependencies join readiness and /status here.
-        { provide: READINESS_SIGNALS, useValue: [] },
+        { provide: READINESS_SIGNALS, useFactory: (redis: RedisServices) => [redisReadinessSignal(redis)], inject: [RedisServices] },
+        RedisMetricsBridge,
         ApiKeyRing,
         // Global guards run in this order: rate limit (also on bad keys), key and role, shutdown drain.
         { provide: APP_GUARD, useClass: RateLimitGuard },

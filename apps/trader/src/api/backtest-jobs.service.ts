@@ -10,6 +10,7 @@ import { BacktestRunner } from '../backtest/backtest.runner.js';
 import type { BacktestRequest } from '../backtest/backtest.types.js';
 import { TradingMetrics, withLogContext } from '@lib/observability';
 import { newBacktestRunId } from '../backtest/run-id.js';
+import { RedisServices } from '@lib/redis';
 import { TradingSessions, type SessionControls } from '../trading-state/trading-sessions.js';
 
 /** Error stored on a run the shutdown grace period cut short. */
@@ -31,6 +32,7 @@ export class BacktestJobsService {
     @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
     @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
     private readonly sessions: TradingSessions,
+    private readonly redis: RedisServices,
   ) {}
 
   start(request: Omit<BacktestRequest, 'runId'>): string {
@@ -85,7 +87,7 @@ export class BacktestJobsService {
     const metrics = TradingMetrics.shared();
     this.running.add(runId);
     try {
-      const app = await NestFactory.createApplicationContext(BacktestModule.forRun(this.config), { logger: ['error', 'warn'] });
+      const app = await NestFactory.createApplicationContext(BacktestModule.forRun(this.config, { redis: this.redis }), { logger: ['error', 'warn'] });
       const unregister = this.sessions.register({ runId, mode: 'backtest', controls: () => controlsOf(app, runId) });
       try {
         await app.get(BacktestRunner).run(request, (line) => this.logger.log(line));

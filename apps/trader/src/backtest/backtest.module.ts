@@ -9,7 +9,9 @@ import { RiskModule, type RiskModuleOptions } from '@lib/risk';
 import { SimulatedVenue } from '@lib/venues-sim';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
-import { MetricsRecorder } from '@lib/observability';
+import { MetricsRecorder, redisObserver } from '@lib/observability';
+import { RedisModule, type RedisServices } from '@lib/redis';
+import { RunRecordsProjection } from '../records/run-records.projection.js';
 import { BacktestRunner } from './backtest.runner.js';
 import { ReplayService } from '../replay/replay.service.js';
 
@@ -20,12 +22,18 @@ import { ReplayService } from '../replay/replay.service.js';
  */
 @Module({})
 export class BacktestModule {
-  static forRun(config: TraderConfig): DynamicModule {
+  /**
+   * `shared.redis`: the trader process's Redis services (session state, feature cache, signals),
+   * borrowed by the run and not closed with it. Without it (the CLI) the run owns its own.
+   */
+  static forRun(config: TraderConfig, shared: { redis?: RedisServices } = {}): DynamicModule {
     return {
       module: BacktestModule,
       imports: [
         KernelModule.forRoot({ clock: 'test', bus: { batchSize: config.eventBatchSize } }),
-        PersistenceModule.forRoot({ url: config.databaseUrl }),
+        // The trader's root context maintains the time-series partitions; a run only writes.
+        PersistenceModule.forRoot({ url: config.databaseUrl, timeSeries: false }),
+        shared.redis ? RedisModule.forRun(shared.redis) : RedisModule.forRoot(config.redis, { recorders: true, observer: redisObserver() }),
         DataModule,
         ExecutionModule.withClient({
           provide: EXECUTION_CLIENT,
@@ -36,7 +44,7 @@ export class BacktestModule {
         RiskModule.forRoot(config.risk, riskOptionsOf(config)),
         PortfolioModule,
       ],
-      providers: [{ provide: TRADER_CONFIG, useValue: config }, BacktestRunner, ReplayService, MetricsRecorder],
+      providers: [{ provide: TRADER_CONFIG, useValue: config }, BacktestRunner, ReplayService, MetricsRecorder, RunRecordsProjection],
       exports: [BacktestRunner, ReplayService],
     };
   }

@@ -30,6 +30,7 @@ import { MODEL_REGISTRY_STORE } from '@lib/persistence';
 import { CircuitBreakerService, PortfolioRiskService, TradingStateService } from '@lib/risk';
 import { RegimeService } from '@lib/regime';
 import type { ModelRegistryStore } from '@lib/ml';
+import { RunRecordsProjection } from '../records/run-records.projection.js';
 
 export interface BacktestOutcome {
   readonly summary: BacktestSummary;
@@ -66,6 +67,7 @@ export class BacktestRunner {
     private readonly portfolioRisk: PortfolioRiskService,
     private readonly tradingState: TradingStateService,
     private readonly regimes: RegimeService,
+    private readonly records: RunRecordsProjection,
   ) {}
 
   /**
@@ -194,6 +196,10 @@ export class BacktestRunner {
       const barsRejected = Object.values(rejections).reduce((a, b) => a + b, 0);
       this.bus.publish(new RunCompletedEvent({ bars: this.data.acceptedCount, barsRejected, finalEquity, stateHash, tsEvent: clock.now() }));
       await this.bus.flush();
+      // Decision records and portfolio snapshots are projections of the stored events: a failure is
+      // reported, never fatal (they can be rebuilt from the stream).
+      const records = await this.records.flush();
+      if (records.failures > 0) this.logger.warn(`${records.failures} batch(es) of decision records / portfolio snapshots were not stored`);
       const wallSeconds = (performance.now() - started) / 1000;
 
       // The hash is computed over what the store holds, read back with gap detection.
@@ -212,6 +218,7 @@ export class BacktestRunner {
     } catch (err) {
       this.logger.error(`backtest ${runId} failed: ${(err as Error).message}`);
       await this.bus.flush().catch(() => undefined);
+      await this.records.flush().catch(() => undefined);
       await this.runs.update(runId, { status: 'FAILED', finishedAt: Date.now(), error: (err as Error).message }).catch(() => undefined);
       throw err;
     }

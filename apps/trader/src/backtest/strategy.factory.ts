@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { fileSymbolOf, readFundingCsv } from '@lib/data';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
-import { HotSwappingModelSource, LocalArtifactStore, ModelRegistry, ResilientModelLoader, dvolFileName, readDvolCsv, toFundingPoint, type DvolCandle, type DvolIndex, type FundingPoint, type ModelRegistryStore } from '@lib/ml';
+import { HotSwappingModelSource, ModelRegistry, createArtifactStore, ResilientModelLoader, dvolFileName, readDvolCsv, toFundingPoint, type DvolCandle, type DvolIndex, type FundingPoint, type LoadedSignalModel, type ModelRegistryStore } from '@lib/ml';
 import type { Instrument, InstrumentId } from '@lib/model';
 import type { RegimeService } from '@lib/regime';
 import type { CircuitBreakerService, PortfolioRiskService, TradingStateService } from '@lib/risk';
@@ -11,7 +11,7 @@ import { OnnxSacActor, buildSacObservation } from '@lib/rl';
 import { SizingDecisionEngine } from '@lib/sizing';
 import { BuyAndHoldStrategy, MlSignalStrategy, VolTargetTrendStrategy, type MlRlPolicy, type MlSizingContext, type Strategy, type StrategyPortfolio, type StrategyRiskView } from '@lib/strategy';
 import type { TraderConfig } from '@config';
-import { TradingMetrics } from '@lib/observability';
+import { TradingMetrics, artifactObserver } from '@lib/observability';
 
 export interface StrategyDeps {
   readonly bus: MessageBus;
@@ -95,9 +95,10 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
   }
   const logger = new Logger('ModelLoading');
   const metrics = TradingMetrics.shared();
+  const registry = new ModelRegistry(deps.registryStore);
   const loader = new ResilientModelLoader(
-    new ModelRegistry(deps.registryStore),
-    new LocalArtifactStore(process.env.TM_ARTIFACT_DIR ?? 'var/artifacts'),
+    registry,
+    createArtifactStore(config.artifacts, process.env, artifactObserver(config.artifacts.kind)),
     process.env.TM_MODEL_CACHE_DIR ?? 'var/model-cache',
     ({ name, tier, reason }) => {
       logger.warn(`${name}: serving tier ${tier} (${reason})`);
@@ -112,8 +113,21 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
   )
     .useRisk(view)
     .observeLatency(metrics.latencyObserver());
-  for (const name of strategy.modelNames()) await source.refresh(name);
+  for (const name of strategy.modelNames()) {
+    await source.refresh(name);
+    await reportServedModel(registry, source.get(name) ?? null, name, metrics);
+  }
   return strategy;
+}
+
+/** tm_model_info / tm_model_age_seconds / tm_model_loads_total for the model a strategy will serve. */
+async function reportServedModel(registry: ModelRegistry, served: LoadedSignalModel | null, name: string, metrics: TradingMetrics): Promise<void> {
+  if (served === null || served.model === null || served.version === null) {
+    metrics.modelLoadFailed(name);
+    return;
+  }
+  const version = await registry.find(name, served.version).catch(() => null);
+  metrics.modelLoaded(name, served.version, served.tier, version?.createdAt);
 }
 
 /**

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const intervals: BarInterval[] | undefined = values.interval === undefined ? undefined : [values.interval].filter(isBarInterval);
   if (values.interval !== undefined && intervals?.length !== 1) throw new Error(`--interval: '${values.interval}' is not a bar interval`);
   const config = loadConfig();
-  @Module({ imports: [PersistenceModule.forRoot({ url: config.databaseUrl }), CatalogModule] })
+  @Module({ imports: [PersistenceModule.forRoot({ url: config.databaseUrl, timeSeries: false }), CatalogModule] })
   class ImportModule {}
   const app = await NestFactory.createApplicationContext(ImportModule, { logger: ['error', 'warn'] });
   try {

@@ -6,6 +6,6 @@ import { ReplayService } from './replay.service.js';
 @Module({})
 export class ReplayModule {
   static forStore(url: string): DynamicModule {
-    return { module: ReplayModule, imports: [PersistenceModule.forRoot({ url })], providers: [ReplayService], exports: [ReplayService] };
+    return { module: ReplayModule, imports: [PersistenceModule.forRoot({ url, timeSeries: false })], providers: [ReplayService], exports: [ReplayService] };
   }
 }

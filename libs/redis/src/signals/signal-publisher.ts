@@ -41,8 +41,13 @@ export interface SignalMessage {
 export interface SignalPublisher {
   publish(message: SignalMessage): void;
   readonly stats: SignalPublisherStats;
+  /** Reports each signal's outcome (metrics); one listener, replaced by a later call. */
+  onOutcome(listener: SignalOutcomeListener): void;
   close(): Promise<void>;
 }
+
+export type SignalOutcome = 'published' | 'failed' | 'dropped';
+export type SignalOutcomeListener = (instrumentId: string, outcome: SignalOutcome) => void;
 
 export interface SignalPublisherStats {
   readonly published: number;
@@ -57,6 +62,9 @@ export class NoOpSignalPublisher implements SignalPublisher {
   private seen = 0;
   publish(): void {
     this.seen++;
+  }
+  onOutcome(): void {
+    // nothing is ever sent, so there is no outcome to report
   }
   get stats(): SignalPublisherStats {
     return { published: 0, dropped: this.seen, inFlight: 0 };
@@ -110,6 +118,7 @@ export class RedisSignalPublisher implements SignalPublisher {
   private inFlight = 0;
   private connecting: Promise<void> | null = null;
   private closed = false;
+  private outcome: SignalOutcomeListener = () => undefined;
 
   constructor(
     private readonly client: SignalClient,
@@ -132,9 +141,14 @@ export class RedisSignalPublisher implements SignalPublisher {
     return { published: this.published, dropped: this.dropped, inFlight: this.inFlight };
   }
 
+  onOutcome(listener: SignalOutcomeListener): void {
+    this.outcome = listener;
+  }
+
   publish(message: SignalMessage): void {
     if (this.closed || !this.connection.isUp || this.inFlight >= this.maxInFlight) {
       this.drop();
+      this.report(message, 'dropped');
       return;
     }
     this.inFlight++;
@@ -142,12 +156,22 @@ export class RedisSignalPublisher implements SignalPublisher {
       complete: () => {
         this.inFlight--;
         this.published++;
+        this.report(message, 'published');
       },
       error: (err: unknown) => {
         this.inFlight--;
         this.drop(err);
+        this.report(message, 'failed');
       },
     });
+  }
+
+  private report(message: SignalMessage, outcome: SignalOutcome): void {
+    try {
+      this.outcome(message.instrumentId, outcome);
+    } catch {
+      // a metrics listener never breaks publishing
+    }
   }
 
   async close(): Promise<void> {
