@@ -16,6 +16,20 @@ const BAR_COLUMNS = `instrument_id, "interval", ts_open, open, high, low, close,
  *
  * SQLite and TimescaleDB databases keep the plain table (TimeSeriesMaintenance makes it a hypertable).
  */
+/** The bars table as 1767225600002 created it; partitioned or not, the same columns and key. */
+const BARS_TABLE = `CREATE TABLE bars (
+  instrument_id TEXT NOT NULL,
+  "interval" TEXT NOT NULL,
+  ts_open BIGINT NOT NULL,
+  open TEXT NOT NULL,
+  high TEXT NOT NULL,
+  low TEXT NOT NULL,
+  close TEXT NOT NULL,
+  volume TEXT NOT NULL,
+  source TEXT NOT NULL,
+  CONSTRAINT pk_bars PRIMARY KEY (instrument_id, "interval", ts_open)
+)`;
+
 export class PartitionBars1767225600005 implements MigrationInterface {
   readonly name = 'PartitionBars1767225600005';
 
@@ -24,18 +38,7 @@ export class PartitionBars1767225600005 implements MigrationInterface {
     await queryRunner.query(`LOCK TABLE bars IN ACCESS EXCLUSIVE MODE`);
     await queryRunner.query(`ALTER TABLE bars RENAME TO bars_unpartitioned`);
     await queryRunner.query(`ALTER TABLE bars_unpartitioned RENAME CONSTRAINT pk_bars TO pk_bars_unpartitioned`);
-    await queryRunner.query(`CREATE TABLE bars (
-      instrument_id TEXT NOT NULL,
-      "interval" TEXT NOT NULL,
-      ts_open BIGINT NOT NULL,
-      open TEXT NOT NULL,
-      high TEXT NOT NULL,
-      low TEXT NOT NULL,
-      close TEXT NOT NULL,
-      volume TEXT NOT NULL,
-      source TEXT NOT NULL,
-      CONSTRAINT pk_bars PRIMARY KEY (instrument_id, "interval", ts_open)
-    ) PARTITION BY RANGE (ts_open)`);
+    await queryRunner.query(`${BARS_TABLE} PARTITION BY RANGE (ts_open)`);
 
     const [range] = (await queryRunner.query(`SELECT MIN(ts_open) AS first, MAX(ts_open) AS last, COUNT(*) AS n FROM bars_unpartitioned`)) as Array<{
       first: string | null;
@@ -63,18 +66,7 @@ export class PartitionBars1767225600005 implements MigrationInterface {
     await queryRunner.query(`LOCK TABLE bars IN ACCESS EXCLUSIVE MODE`);
     await queryRunner.query(`ALTER TABLE bars RENAME TO bars_partitioned`);
     await queryRunner.query(`ALTER TABLE bars_partitioned RENAME CONSTRAINT pk_bars TO pk_bars_partitioned`);
-    await queryRunner.query(`CREATE TABLE bars (
-      instrument_id TEXT NOT NULL,
-      "interval" TEXT NOT NULL,
-      ts_open BIGINT NOT NULL,
-      open TEXT NOT NULL,
-      high TEXT NOT NULL,
-      low TEXT NOT NULL,
-      close TEXT NOT NULL,
-      volume TEXT NOT NULL,
-      source TEXT NOT NULL,
-      CONSTRAINT pk_bars PRIMARY KEY (instrument_id, "interval", ts_open)
-    )`);
+    await queryRunner.query(BARS_TABLE);
     await queryRunner.query(`INSERT INTO bars (${BAR_COLUMNS}) SELECT ${BAR_COLUMNS} FROM bars_partitioned`);
     await queryRunner.query(`DROP TABLE bars_partitioned`);
   }

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryResult, QueryRunner } from 'typeorm';
-import { NO_OP_OBSERVER, type OperationObserver } from '@lib/kernel';
+import { NO_OP_OBSERVER, observed, type OperationObserver } from '@lib/kernel';
 import { isConnectionLoss, isMissingPartition, MissingPartitionError, PersistenceUnavailableError } from './persistence.errors.js';
 import { sqlDialectOf, type SqlDialect } from './sql-dialect.js';
 import type { SqlValue } from './sql-values.js';
@@ -66,17 +66,8 @@ export function observerOf(dataSource: DataSource): OperationObserver {
 }
 
 /** Runs `work` and reports it to the observer of `dataSource` as `operation`. */
-export async function observedOn<T>(dataSource: DataSource, operation: string, work: () => Promise<T>): Promise<T> {
-  const observer = observerOf(dataSource);
-  const start = process.hrtime.bigint();
-  try {
-    const result = await work();
-    observer.observe(operation, Number(process.hrtime.bigint() - start) / 1e9);
-    return result;
-  } catch (err) {
-    observer.observe(operation, Number(process.hrtime.bigint() - start) / 1e9, err);
-    throw err;
-  }
+export function observedOn<T>(dataSource: DataSource, operation: string, work: () => Promise<T>): Promise<T> {
+  return observed(observerOf(dataSource), operation, work);
 }
 
 /** The gateway of a DataSource, shared by every store on it (statement caches live here). */

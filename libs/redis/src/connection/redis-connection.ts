@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type Command, type RedisOptions } from 'ioredis';
 import { NO_OP_OBSERVER, type OperationObserver } from '@lib/kernel';
-import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
+import { connectionOptionsOf, parseRedisUrl, redactRedisUrl } from './redis-url.js';
 
 export type RedisLinkState = 'up' | 'down';
 
@@ -58,12 +58,7 @@ export class RedisConnection {
     this.logger = new Logger(`RedisConnection(${options.name ?? 'trade-matrix'})`);
     const maxDelay = options.maxRetryDelayMs ?? 2000;
     const redisOptions: RedisOptions = {
-      host: endpoint.host,
-      port: endpoint.port,
-      db: endpoint.db,
-      ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
-      ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
-      ...(endpoint.tls ? { tls: {} } : {}),
+      ...connectionOptionsOf(endpoint),
       connectionName: options.name ?? 'trade-matrix',
       lazyConnect: true,
       enableOfflineQueue: false,

@@ -40,3 +40,15 @@ export function parseRedisUrl(url: string): RedisEndpoint {
 export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):([^@/]+)@/, '//$1:***@');
 }
+
+/** Where and as whom to connect, as ioredis options (shared by the session connection and the signal client). */
+export function connectionOptionsOf(endpoint: RedisEndpoint): { host: string; port: number; db: number; username?: string; password?: string; tls?: Record<string, never> } {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    db: endpoint.db,
+    ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
+    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+    ...(endpoint.tls ? { tls: {} } : {}),
+  };
+}

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientRedis, type ClientProxy } from '@nestjs/microservices';
 import type { RedisConnection } from '../connection/redis-connection.js';
-import { parseRedisUrl } from '../connection/redis-url.js';
+import { connectionOptionsOf, parseRedisUrl } from '../connection/redis-url.js';
 
 /**
  * The one event pattern every signal is emitted on. A single pattern (instead of one per instrument)
@@ -87,12 +87,7 @@ class SignalClientRedis extends ClientRedis {
 export function createSignalClient(url: string): ClientRedis {
   const endpoint = parseRedisUrl(url);
   return new SignalClientRedis({
-    host: endpoint.host,
-    port: endpoint.port,
-    db: endpoint.db,
-    ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
-    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
-    ...(endpoint.tls ? { tls: {} } : {}),
+    ...connectionOptionsOf(endpoint),
     retryAttempts: Number.MAX_SAFE_INTEGER,
     retryDelay: 1000,
     enableOfflineQueue: false,
