@@ -67,6 +67,8 @@ function installGracefulShutdown(app: INestApplication, graceMs: number): void {
 }
 
 main().catch((err: unknown) => {
-  console.error(`trader failed to start: ${(err as Error).message}`);
+  // Before the JSON logger exists (bad config, unreachable store): still one JSON line, for Loki.
+  const line = { level: 'fatal', time: Date.now(), service: process.env.TM_SERVICE_NAME ?? 'trader', context: 'Trader', msg: `trader failed to start: ${(err as Error).message}` };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
   process.exit(1);
 });
