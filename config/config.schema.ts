@@ -149,6 +149,8 @@ export const TraderConfigSchema = z.object({
     }),
     monthsAhead: z.number().int().min(1).max(24),
   }),
+  /** Query-friendly projections of every run: decision records, and portfolio snapshots every this much market time (0: every bar time). */
+  records: z.object({ snapshotIntervalMs: z.number().int().min(0) }),
   /** Readiness: market data older than this (per instrument, live/paper) makes the trader not ready. */
   health: z.object({ maxBarAgeMs: z.number().int().positive() }),
 });

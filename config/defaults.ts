@@ -32,5 +32,6 @@ export const DEFAULTS: Omit<TraderConfig, 'instruments' | 'databaseUrl' | 'apiKe
   shutdown: { graceMs: 25_000 },
   rateLimit: { limit: 120, ttlMs: 60_000 },
   health: { maxBarAgeMs: 5 * 3600_000 },
+  records: { snapshotIntervalMs: 4 * 3600_000 },
   timeSeries: { retentionDays: { bars: null, decision_records: null, model_predictions: null, portfolio_snapshots: null }, monthsAhead: 3 },
 };

@@ -64,6 +64,9 @@ const num = (text: string | null | undefined): number | null => {
  * Per bar the work is a handful of gauge sets for the bar's instrument; VaR and market-data age
  * are computed at scrape time instead, so the backtest hot path stays cheap.
  */
+/** How often, in wall time, a backtest refreshes the mark-to-market gauges (see barClosed). */
+const MARK_EVERY_MS = 100;
+
 @Injectable()
 export class MetricsRecorder implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MetricsRecorder.name);
@@ -72,6 +75,8 @@ export class MetricsRecorder implements OnModuleInit, OnModuleDestroy {
   private mode: RunMode = 'backtest';
   private running = false;
   private peakEquity = 0;
+  private instruments: InstrumentId[] = [];
+  private lastMarkAt = Number.NEGATIVE_INFINITY;
   private storedSeen = 0;
   private releaseVar: (() => void) | null = null;
   /** (instrument → strategies) seen with working orders, so a strategy whose last order ended drops to 0. */
@@ -157,6 +162,7 @@ export class MetricsRecorder implements OnModuleInit, OnModuleDestroy {
     this.metrics.grossExposure.set(mode, 0);
     this.metrics.tradingState.set(mode, TRADING_STATE_INDEX.ACTIVE!);
     this.metrics.breakerState.set(mode, BREAKER_STATE_INDEX[this.breaker?.state ?? 'CLOSED'] ?? 0);
+    this.instruments = [...e.instruments] as InstrumentId[];
     for (const instrument of e.instruments) {
       // Per-run gauges restart with the run; counters keep counting across runs.
       for (const gauge of [this.metrics.positionQuantity, this.metrics.positionNotional, this.metrics.unrealizedPnl, this.metrics.realizedPnl, this.metrics.fundingPaid]) gauge.set({ instrument }, 0);
@@ -174,8 +180,7 @@ export class MetricsRecorder implements OnModuleInit, OnModuleDestroy {
   }
 
   private runEnded(): void {
-    this.account();
-    this.storeProgress();
+    this.markAll();
     this.releaseVar?.();
     this.releaseVar = null;
     if (this.running) {
@@ -187,7 +192,17 @@ export class MetricsRecorder implements OnModuleInit, OnModuleDestroy {
   private barClosed(e: BarClosedEvent): void {
     this.metrics.barsProcessed.inc({ instrument: e.instrumentId });
     this.metrics.barClosed(e.instrumentId, e.tsEvent);
-    this.positionOf(e.instrumentId);
+    // Mark-to-market gauges move with every bar, and Prometheus reads them every few seconds. A
+    // backtest replays thousands of bars a second, so there they are refreshed at most every
+    // MARK_EVERY_MS of wall time (and at every fill and at the end of the run); live and paper
+    // bars are hours apart and refresh every time. Wall time only decides when a gauge is written,
+    // never what: trading and the event stream do not see it.
+    if (this.mode !== 'backtest' || performance.now() - this.lastMarkAt >= MARK_EVERY_MS) this.markAll();
+  }
+
+  private markAll(): void {
+    this.lastMarkAt = performance.now();
+    for (const instrument of this.instruments) this.positionOf(instrument);
     this.account();
     this.storeProgress();
   }

@@ -4,6 +4,7 @@ import {
   FundingAppliedEvent,
   Money,
   OrderFilledEvent,
+  type Price,
   RunStartedEvent,
   type CurrencyCode,
   type DomainEvent,
@@ -147,6 +148,21 @@ export class PortfolioProjection {
 
   equityCurve(): readonly EquityPoint[] {
     return this.curve.slice();
+  }
+
+  /**
+   * Open positions as raw fixed point, in instrument order, without building views: for per-bar
+   * readers (records, metrics) that format only what they keep.
+   */
+  openPositionsRaw(): Array<{ readonly instrumentId: InstrumentId; readonly qtyRaw: bigint; readonly mark: Price | null; readonly unrealizedRaw: bigint }> {
+    const out: Array<{ instrumentId: InstrumentId; qtyRaw: bigint; mark: Price | null; unrealizedRaw: bigint }> = [];
+    for (const l of this.sortedLedgers()) if (l.qty !== 0n) out.push({ instrumentId: l.instrumentId, qtyRaw: l.qty, mark: l.markPrice, unrealizedRaw: l.unrealizedRaw() });
+    return out;
+  }
+
+  /** The latest point of the equity curve (no copy of the curve); null before the first bar. */
+  lastPoint(): EquityPoint | null {
+    return this.curve.at(-1) ?? null;
   }
 
   trades(): readonly TradeRecord[] {
