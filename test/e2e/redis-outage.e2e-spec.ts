@@ -13,7 +13,7 @@ type Body = any;
  * The trader (a real process on the real PostgreSQL) loses its Redis in the middle of its life:
  * it keeps trading from its own state, readiness says degraded (and stays 200), and when Redis
  * comes back (empty: it persists nothing) the session state of the run that traded through the
- * outage arrives in full.
+ * outage arrives in full, where a restarted trader reads it back.
  */
 describe('trader without Redis (e2e: private redis-server stopped and restarted)', () => {
   const db = tempPostgresSchema('tm_redis_e2e');
@@ -112,5 +112,15 @@ describe('trader without Redis (e2e: private redis-server stopped and restarted)
       client.disconnect();
     }
     expect(await (await fetch(url('/metrics'))).text()).toMatch(/^tm_redis_up 1$/m);
+
+    // A new trader process (the old one drains and exits 0) reads the run's session back from Redis.
+    expect(await trader.stop('SIGTERM')).toBe(0);
+    trader = await startTrader({ DATABASE_URL: db.url, TRADER_API_KEY: API_KEY, TM_DATA_DIR: DATA_DIR, REDIS_URL: redis.url, LOG_LEVEL: 'warn' });
+    const restored = await until('session from redis', async () => {
+      const res = await get(`/runs/${runId}/session`);
+      const body = res.status === 200 ? ((await res.json()) as Body) : null;
+      return body?.source === 'redis' ? body : null;
+    });
+    expect(restored.lastBarTs).toEqual(Object.fromEntries(lastBar));
   }, 240_000);
 });

@@ -20,6 +20,7 @@ interface LogLine {
   readonly context?: unknown;
   readonly correlationId?: unknown;
   readonly runId?: unknown;
+  readonly strategy?: unknown;
   readonly req?: { readonly method?: string; readonly url?: string };
   readonly res?: { readonly statusCode?: number };
 }
@@ -162,6 +163,7 @@ describe('trader logs: JSON lines, correlation ids, no secrets', () => {
     const runLines = entries.filter((e) => e.runId === runId);
     expect(runLines.length).toBeGreaterThan(0);
     expect(runLines.every((e) => e.correlationId === startCorrelation)).toBe(true);
+    expect(runLines.every((e) => e.strategy === 'vol-target-trend')).toBe(true);
     // Failed auth is logged as a warning.
     expect(requests.filter((e) => e.res?.statusCode === 401).every((e) => e.level === 'warn')).toBe(true);
 

@@ -39,7 +39,7 @@ export class BacktestJobsService {
     const runId = newBacktestRunId();
     this.active.add(runId);
     // Every line the run logs carries its runId (and the correlation id of the request that started it).
-    this.queue = this.queue.then(() => withLogContext({ runId }, () => this.execute({ ...request, runId })));
+    this.queue = this.queue.then(() => withLogContext({ runId, strategy: this.config.strategy.name }, () => this.execute({ ...request, runId })));
     return runId;
   }
 

@@ -133,6 +133,26 @@ export class BreakerViewDto {
   @ApiProperty({ type: [TypedEventDto], description: '`risk.breaker_transitioned` events' }) transitions!: TypedEventDto[];
 }
 
+export class BreakerSessionStateDto {
+  @ApiProperty({ enum: ['CLOSED', 'OPEN', 'HALF_OPEN'] }) state!: string;
+  @ApiProperty() tripCount!: number;
+  @ApiProperty({ description: 'Epoch ms of the transition into this state' }) since!: number;
+  @ApiProperty() lastTrigger!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ type: String, nullable: true }) peak!: string | null;
+  @ApiProperty({ type: String, nullable: true }) halfOpenBase!: string | null;
+  @ApiProperty() tradingState!: string;
+  @ApiProperty() sizeMultiplier!: string;
+}
+
+export class SessionStateDto {
+  @ApiProperty() runId!: string;
+  @ApiProperty({ enum: ['redis', 'memory'], description: 'memory: Redis is not configured or unreachable, so this is the process\'s own copy' }) source!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Last processed bar (tsEvent, epoch ms) per instrument' })
+  lastBarTs!: Record<string, number>;
+  @ApiProperty({ type: BreakerSessionStateDto, nullable: true }) breaker!: BreakerSessionStateDto | null;
+}
+
 export class BreakerActionResultDto {
   @ApiProperty() runId!: string;
   @ApiProperty({ description: 'False when the breaker already was in that state' }) changed!: boolean;

@@ -1,4 +1,5 @@
 import { Body, ConflictException, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { SESSION_STATE_STORE, type SessionStateStore } from '@lib/redis';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TraderConfig } from '@config';
 import { TRADER_CONFIG } from '../trader-config.token.js';
@@ -18,6 +19,7 @@ import {
   ReplayResultDto,
   RunDto,
   RunListItemDto,
+  SessionStateDto,
   StartedRunDto,
 } from './responses.dto.js';
 
@@ -31,6 +33,7 @@ export class RunsController {
     private readonly jobs: BacktestJobsService,
     private readonly replays: ReplayService,
     @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
+    @Inject(SESSION_STATE_STORE) private readonly sessions: SessionStateStore,
   ) {}
 
   @Get()
@@ -96,6 +99,20 @@ export class RunsController {
   async breaker(@Param() p: RunIdParamsDto) {
     const transitions = await this.queries.breakerTransitions(p.runId);
     return { runId: p.runId, live: this.jobs.breaker(p.runId)?.status() ?? null, transitions };
+  }
+
+  @Get(':runId/session')
+  @ApiOperation({
+    summary: 'Session state of a run: last processed bar per instrument and the breaker, as kept in Redis (survives a trader restart)',
+    description: 'Read from Redis when it is configured and reachable (source redis), else from this process (source memory).',
+  })
+  @ApiOkResponse({ type: SessionStateDto })
+  @ApiKeyProtected('read')
+  @ApiErrors(400, 404)
+  async session(@Param() p: RunIdParamsDto) {
+    await this.queries.get(p.runId);
+    const loaded = await this.sessions.load(p.runId);
+    return { runId: p.runId, source: loaded.source, lastBarTs: loaded.state.lastBarTs, breaker: loaded.state.breaker };
   }
 
   @Post(':runId/breaker/trip')
