@@ -232,6 +232,7 @@ describe('admin API (e2e, SQLite, createTraderApp in a child process)', () => {
       '/runs/{runId}/events': ['get'],
       '/runs/{runId}/decisions': ['get'],
       '/runs/{runId}/breaker': ['get'],
+      '/runs/{runId}/session': ['get'],
       '/runs/{runId}/breaker/trip': ['post'],
       '/runs/{runId}/breaker/reset': ['post'],
       '/runs/{runId}/replay': ['post'],
