@@ -10,6 +10,7 @@ import { ReplayService } from '../apps/trader/src/replay/replay.service.js';
 import { measureCqrsBaseline } from './cqrs-baseline.js';
 import { runMlBenchmarks } from './ml-bench.js';
 import { benchSacTraining } from './sac-bench.js';
+import { benchServices } from './services-bench.js';
 import { fitRegimeModel } from '@lib/regime';
 import { measureDecisionLatency, readCloses } from '../libs/sizing/src/decision/latency.js';
 
@@ -109,6 +110,13 @@ async function main(): Promise<void> {
     record('backtest.fullStackBars', full.bars, 'bars');
     record('backtest.fullStackBarsPerSec', full.barsPerSec, 'bars/s');
     record('backtest.fullStackBreakerTrips', full.breakerTrips, 'trips');
+    const services = await benchServices(dataDir, (line) => console.log(line));
+    if (services.postgresBarsPerSec !== null) record('backtest.postgresBarsPerSec', services.postgresBarsPerSec, 'bars/s');
+    if (services.postgresEventsPerSec !== null) record('backtest.postgresEventsPerSec', services.postgresEventsPerSec, 'events/s');
+    if (services.redisSessionWritesPerSec !== null) record('redis.sessionRecordsPerSec', services.redisSessionWritesPerSec, 'records/s (write-behind, flushed)');
+    record('metrics.scrapeMillis', services.scrapeMillis, 'ms');
+    record('metrics.families', services.metricFamilies, 'families');
+    record('metrics.series', services.metricSeries, 'series');
     const closes = readCloses(join(dataDir, 'binance_BTCUSDT_4h.csv'));
     const fits = [1, 2, 3].map(() => fitRegimeModel(closes.close, { seed: 7 }).seconds);
     record('regime.fitSeconds', fits.sort((a, b) => a - b)[1]!, 's');
