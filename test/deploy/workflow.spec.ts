@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT } from './support/paths.js';
+import { K8S, ROOT } from './support/paths.js';
+import { build } from './support/kustomize.js';
 
 interface Step {
   readonly name?: string;
@@ -65,6 +66,15 @@ describe('.github/workflows/weekly-models.yml', () => {
     expect(String(builds[0]!.with!['build-args'])).toMatch(/^BASE=/m);
     expect(String(builds[0]!.with!.tags)).toContain('${{ env.MODELS_IMAGE }}:${{ env.TARGET }}');
     expect(text).not.toMatch(/trade-matrix\/trader:/);
+  });
+
+  it('trains into the folder the trader pods read models from, so the file:// URIs it registers resolve there', () => {
+    for (const overlay of ['paper', 'live']) {
+      const env = build(join(K8S, 'overlays', overlay)).objects.find((o) => o.kind === 'ConfigMap' && (o.metadata as { name: string }).name.endsWith('trader-env'));
+      expect((env as { data: Record<string, string> }).data.TM_ARTIFACT_DIR).toBe(job.env!.TM_ARTIFACT_DIR);
+    }
+    // The model image is built from var/artifacts: the trained folder is staged there before the build.
+    expect(indexOf((s) => (s.run ?? '').includes('var/artifacts'), 'staging the models')).toBeLessThan(indexOf((s) => s.with?.file === 'docker/models.Dockerfile', 'building the model image'));
   });
 
   it('takes credentials from secrets only', () => {

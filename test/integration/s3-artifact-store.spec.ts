@@ -13,6 +13,7 @@ import {
   ModelRegistry,
   modelArtifactKey,
   randomTreeEnsemble,
+  RoutingArtifactStore,
   S3ArtifactStore,
   sha256Hex,
   type ArtifactStore,
@@ -204,14 +205,15 @@ describe('S3ArtifactStore against an S3 that checks SigV4 signatures', () => {
     };
     const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
     const store = createArtifactStore(config, env, observer);
-    expect(store).toBeInstanceOf(S3ArtifactStore);
-    stores.push(store as S3ArtifactStore);
+    expect(store).toBeInstanceOf(RoutingArtifactStore);
+    expect((store as RoutingArtifactStore).primary).toBeInstanceOf(S3ArtifactStore);
+    stores.push((store as RoutingArtifactStore).primary as S3ArtifactStore);
     const stored = await store.put('models/f/v1.onnx', Buffer.from('factory'));
     expect(stored.uri).toBe(`s3://${BUCKET}/factory/models/f/v1.onnx`);
     expect(observations.map((o) => o.operation)).toEqual(['artifacts.put']);
 
     const wrong = createArtifactStore(config, { ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
-    stores.push(wrong as S3ArtifactStore);
+    stores.push((wrong as RoutingArtifactStore).primary as S3ArtifactStore);
     await expect(wrong.get(stored.uri, stored.sha256)).rejects.toMatchObject({ code: 'ARTIFACT.ACCESS_DENIED' });
   });
 

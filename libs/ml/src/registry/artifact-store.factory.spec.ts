@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NO_OP_OBSERVER, type OperationObserver } from '@lib/kernel';
-import { createArtifactStore, ObservedArtifactStore, type ArtifactStoreConfig } from './artifact-store.factory.js';
+import { createArtifactStore, ObservedArtifactStore, RoutingArtifactStore, type ArtifactStoreConfig } from './artifact-store.factory.js';
 import { ArtifactNotFoundError } from './artifact-store.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
@@ -40,11 +40,26 @@ describe('createArtifactStore', () => {
     ]);
   });
 
-  it('builds the S3 store for kind s3 from the s3 section', () => {
+  it('builds the S3 store for kind s3 from the s3 section, writing there and still reading file:// artifacts of dir', async () => {
     const config: ArtifactStoreConfig = { kind: 's3', dir, s3 };
     const store = createArtifactStore(config, { AWS_ACCESS_KEY_ID: 'AKIATEST', AWS_SECRET_ACCESS_KEY: 'secret-secret' });
-    expect(store).toBeInstanceOf(S3ArtifactStore);
-    expect((store as S3ArtifactStore).uriFor('models/m/v1.onnx')).toBe('s3://tm-bucket/p/models/m/v1.onnx');
-    (store as S3ArtifactStore).destroy();
-  });
+    expect(store).toBeInstanceOf(RoutingArtifactStore);
+    const routing = store as RoutingArtifactStore;
+    expect(routing.primary).toBeInstanceOf(S3ArtifactStore);
+    const bucket = routing.primary as S3ArtifactStore;
+    expect(bucket.uriFor('models/m/v1.onnx')).toBe('s3://tm-bucket/p/models/m/v1.onnx');
+    try {
+      // A model delivered as a file (the model image) and registered with its file:// URI.
+      const delivered = await new LocalArtifactStore(dir).put('models/m/v0.onnx', Buffer.from('from the image'));
+      expect(Buffer.from(await store.get(delivered.uri, delivered.sha256)).toString()).toBe('from the image');
+      expect(await store.exists(delivered.uri)).toBe(true);
+      // s3:// URIs and every write go to the bucket (unreachable here: a coded backend error, not a local file).
+      await expect(store.get('s3://tm-bucket/p/models/m/v1.onnx', delivered.sha256)).rejects.toMatchObject({ code: 'ARTIFACT.UNAVAILABLE' });
+      await expect(store.put('models/m/v2.onnx', Buffer.from('new'))).rejects.toMatchObject({ code: 'ARTIFACT.UNAVAILABLE' });
+      // A scheme no store reads.
+      await expect(store.get('https://example.invalid/m.onnx', delivered.sha256)).rejects.toMatchObject({ code: 'ARTIFACT.FOREIGN_URI' });
+    } finally {
+      bucket.destroy();
+    }
+  }, 30_000);
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { NO_OP_OBSERVER, observed, type OperationObserver } from '@lib/kernel';
-import type { ArtifactStore, StoredArtifact } from './artifact-store.js';
+import { ArtifactStoreError, type ArtifactStore, type StoredArtifact } from './artifact-store.js';
 import { LocalArtifactStore } from './local-artifact-store.js';
 import { S3ArtifactStore, type S3Credentials } from './s3-artifact-store.js';
 
@@ -27,20 +27,67 @@ export interface ArtifactStoreConfig {
  * A relative local `dir` is resolved against the working directory.
  */
 export function createArtifactStore(config: ArtifactStoreConfig, env: NodeJS.ProcessEnv = process.env, observer: OperationObserver = NO_OP_OBSERVER): ArtifactStore {
-  if (config.kind === 's3') {
-    const credentials = credentialsFrom(env);
-    return new S3ArtifactStore({
-      bucket: config.s3.bucket,
-      prefix: config.s3.prefix,
-      endpoint: config.s3.endpoint,
-      region: config.s3.region,
-      forcePathStyle: config.s3.forcePathStyle,
-      ...(credentials ? { credentials } : {}),
-      observer,
-    });
-  }
   const local = new LocalArtifactStore(resolve(config.dir));
-  return observer === NO_OP_OBSERVER ? local : new ObservedArtifactStore(local, observer);
+  const observedLocal = observer === NO_OP_OBSERVER ? local : new ObservedArtifactStore(local, observer);
+  if (config.kind === 'local') return observedLocal;
+  const credentials = credentialsFrom(env);
+  const s3 = new S3ArtifactStore({
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
+    endpoint: config.s3.endpoint,
+    region: config.s3.region,
+    forcePathStyle: config.s3.forcePathStyle,
+    ...(credentials ? { credentials } : {}),
+    observer,
+  });
+  // New artifacts go to the bucket; `file://` ones already in the registry (models delivered in the
+  // model image, registered by a pipeline that trained into the same folder) stay readable.
+  return new RoutingArtifactStore(s3, [observedLocal]);
+}
+
+/**
+ * Writes to one store and reads each URI from the store it belongs to, by scheme (`s3://`,
+ * `file://`): a registry may hold versions published to a bucket next to versions delivered as
+ * files, and the trader serves both. A URI no store owns is ARTIFACT.FOREIGN_URI.
+ */
+export class RoutingArtifactStore implements ArtifactStore {
+  constructor(
+    readonly primary: ArtifactStore,
+    readonly readers: readonly ArtifactStore[],
+  ) {}
+
+  put(key: string, bytes: Uint8Array): Promise<StoredArtifact> {
+    return this.primary.put(key, bytes);
+  }
+
+  async get(uri: string, expectedSha256: string): Promise<Uint8Array> {
+    return this.storeOf(uri).get(uri, expectedSha256);
+  }
+
+  async exists(uri: string): Promise<boolean> {
+    return this.storeOf(uri).exists(uri);
+  }
+
+  async delete(uri: string): Promise<void> {
+    return this.storeOf(uri).delete(uri);
+  }
+
+  private storeOf(uri: string): ArtifactStore {
+    const scheme = schemeOf(uri);
+    const kind = scheme === 's3' ? S3ArtifactStore : scheme === 'file' ? LocalArtifactStore : null;
+    const store = kind === null ? undefined : [this.primary, ...this.readers].find((candidate) => unwrap(candidate) instanceof kind);
+    if (store === undefined) throw new ArtifactStoreError('ARTIFACT.FOREIGN_URI', `${JSON.stringify(uri)}: no configured artifact store reads ${scheme ?? 'this kind of'} URIs`);
+    return store;
+  }
+}
+
+function schemeOf(uri: string): string | null {
+  const match = /^([a-z][a-z0-9+.-]*):/i.exec(uri);
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+function unwrap(store: ArtifactStore): ArtifactStore {
+  return store instanceof ObservedArtifactStore ? store.inner : store;
 }
 
 function credentialsFrom(env: NodeJS.ProcessEnv): S3Credentials | undefined {

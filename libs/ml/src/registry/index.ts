@@ -1,7 +1,7 @@
 export * from './artifact-store.js';
 export { LocalArtifactStore } from './local-artifact-store.js';
 export { S3ArtifactStore, ArtifactBackendError, type ArtifactBackendErrorCode, type ArtifactOperation, type S3ArtifactStoreOptions, type S3Credentials } from './s3-artifact-store.js';
-export { createArtifactStore, ObservedArtifactStore, type ArtifactStoreConfig } from './artifact-store.factory.js';
+export { createArtifactStore, ObservedArtifactStore, RoutingArtifactStore, type ArtifactStoreConfig } from './artifact-store.factory.js';
 export * from './model-version.js';
 export type { ModelRegistryStore, ModelVersionQuery, RegistrySnapshot, StageChange, StageDecision, StageUpdate, TagChange } from './model-registry-store.port.js';
 export * from './registry.errors.js';
