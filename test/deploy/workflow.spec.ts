@@ -71,7 +71,7 @@ describe('.github/workflows/weekly-models.yml', () => {
   it('trains into the folder the trader pods read models from, so the file:// URIs it registers resolve there', () => {
     for (const overlay of ['paper', 'live']) {
       const env = build(join(K8S, 'overlays', overlay)).objects.find((o) => o.kind === 'ConfigMap' && (o.metadata as { name: string }).name.endsWith('trader-env'));
-      expect((env as { data: Record<string, string> }).data.TM_ARTIFACT_DIR).toBe(job.env!.TM_ARTIFACT_DIR);
+      expect((env as unknown as { data: Record<string, string> }).data.TM_ARTIFACT_DIR).toBe(job.env!.TM_ARTIFACT_DIR);
     }
     // The model image is built from var/artifacts: the trained folder is staged there before the build.
     expect(indexOf((s) => (s.run ?? '').includes('var/artifacts'), 'staging the models')).toBeLessThan(indexOf((s) => s.with?.file === 'docker/models.Dockerfile', 'building the model image'));

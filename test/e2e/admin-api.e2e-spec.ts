@@ -233,6 +233,7 @@ describe('admin API (e2e, SQLite, createTraderApp in a child process)', () => {
       '/runs/{runId}/decisions': ['get'],
       '/runs/{runId}/breaker': ['get'],
       '/runs/{runId}/session': ['get'],
+      '/features/{instrumentId}': ['get'],
       '/runs/{runId}/breaker/trip': ['post'],
       '/runs/{runId}/breaker/reset': ['post'],
       '/runs/{runId}/replay': ['post'],

@@ -19,6 +19,7 @@ import { RateLimitGuard } from './api/auth/rate-limit.guard.js';
 import { ModelsController } from './api/models.controller.js';
 import { modelRegistryProviders } from './api/models.providers.js';
 import { StatusController } from './api/status.controller.js';
+import { FeaturesController } from './api/features.controller.js';
 import { DrainGuard, DrainState } from './health/drain.js';
 import { READINESS_SIGNALS } from './health/readiness.js';
 import { ReadinessService } from './health/readiness.service.js';
@@ -40,7 +41,7 @@ export class TraderModule {
         PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'default', limit: config.rateLimit.limit, ttl: config.rateLimit.ttlMs }] }),
       ],
-      controllers: [RunsController, ModelsController, TradingStateController, StatusController, HealthController],
+      controllers: [RunsController, ModelsController, TradingStateController, StatusController, FeaturesController, HealthController],
       providers: [
         { provide: TRADER_CONFIG, useValue: config },
         RunQueriesService,

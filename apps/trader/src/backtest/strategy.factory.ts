@@ -11,6 +11,7 @@ import { OnnxSacActor, buildSacObservation } from '@lib/rl';
 import { SizingDecisionEngine } from '@lib/sizing';
 import { BuyAndHoldStrategy, MlSignalStrategy, VolTargetTrendStrategy, type MlRlPolicy, type MlSizingContext, type Strategy, type StrategyPortfolio, type StrategyRiskView } from '@lib/strategy';
 import type { TraderConfig } from '@config';
+import { NO_FEATURE_CACHE, type FeatureCache } from '@lib/redis';
 import { TradingMetrics, artifactObserver } from '@lib/observability';
 
 export interface StrategyDeps {
@@ -20,6 +21,8 @@ export interface StrategyDeps {
   readonly portfolio: StrategyPortfolio;
   readonly registryStore: ModelRegistryStore;
   readonly risk: StrategyRiskDeps;
+  /** Where the ML strategy leaves each bar's feature row for other consumers (Redis, with a TTL). */
+  readonly featureCache?: FeatureCache;
 }
 
 /** The risk and analytics services strategies read (never write) at each bar. */
@@ -113,6 +116,9 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
   )
     .useRisk(view)
     .observeLatency(metrics.latencyObserver());
+  const cache = deps.featureCache;
+  // Fire and forget: the cache never throws and a miss only means a consumer recomputes.
+  if (cache && cache !== NO_FEATURE_CACHE) strategy.observeFeatures({ features: (instrumentId, tsEvent, version, row) => void cache.set({ instrumentId, tsEvent, version }, row) });
   for (const name of strategy.modelNames()) {
     await source.refresh(name);
     await reportServedModel(registry, source.get(name) ?? null, name, metrics);

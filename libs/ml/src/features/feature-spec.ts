@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DvolIndex } from './dvol-csv.js';
 
 /** What differs between instruments: which DVOL index it reads and whether BTC returns are inputs. */
@@ -67,4 +68,13 @@ export function featureNames(spec: FeatureSpec): readonly string[] {
     'dow_sin',
     'dow_cos',
   ];
+}
+
+/**
+ * A short, stable id of a feature set: the hash of its column names in order. Cached feature
+ * vectors are keyed by it, so a change of definition (a new or renamed column) never reads
+ * vectors written by the old one.
+ */
+export function featureSetVersion(names: readonly string[]): string {
+  return createHash('sha256').update(names.join(',')).digest('hex').slice(0, 12);
 }

@@ -8,19 +8,23 @@ import {
   LocalArtifactStore,
   ModelRegistry,
   ResilientModelLoader,
+  buildFeatureMatrix,
   exportTreeEnsembleToOnnx,
   featureNames,
+  featureRow,
+  featureSetVersion,
   featureSpecFor,
   modelArtifactKey,
   randomTreeEnsemble,
   readDvolCsv,
   sha256Hex,
+  toFeatureBar,
   type DvolCandle,
 } from '@lib/ml';
 import type { Bar } from '@lib/model';
 import { bootTradingKernel, type TradingKernel } from '../../../../test/support/trading-kernel.js';
 import { SHARED_DATA_DIR, configuredInstrument, loadBars } from '../../../../test/support/real-bars.js';
-import { MlSignalStrategy, signalModelName, type MlLatencyObserver } from './ml-signal.strategy.js';
+import { MlSignalStrategy, signalModelName, type MlFeatureSink, type MlLatencyObserver } from './ml-signal.strategy.js';
 
 const BTC = configuredInstrument('BTCUSDT-PERP.BYBIT');
 const NAME = signalModelName(BTC);
@@ -58,10 +62,11 @@ describe('MlSignalStrategy', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tm-ml-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(fed: readonly Bar[], seed: readonly Bar[], latency?: MlLatencyObserver): Promise<{ k: TradingKernel; predictions: Map<number, string> }> {
+  async function run(fed: readonly Bar[], seed: readonly Bar[], latency?: MlLatencyObserver, sink?: MlFeatureSink): Promise<{ k: TradingKernel; predictions: Map<number, string> }> {
     const k = await bootTradingKernel({ instruments: [BTC], streamId: 'ml', startAt: (seed[0] ?? fed[0]!).tsOpen });
     const strategy = new MlSignalStrategy(k.bus, k.cache, k.clock, k.portfolio, [BTC], await servingSource(dir), { dvol: new Map([['BTC', dvol]]), funding: new Map() });
     if (latency) strategy.observeLatency(latency);
+    if (sink) strategy.observeFeatures(sink);
     await strategy.warmUp(seed);
     strategy.start();
     for (const bar of fed) {
@@ -101,6 +106,33 @@ describe('MlSignalStrategy', () => {
     expect(features.every((s) => s >= 0 && s < 5)).toBe(true);
     expect((await observed.k.stream()).map((e) => e.payload)).toEqual((await plain.k.stream()).map((e) => e.payload));
     for (const r of [observed, plain]) await r.k.close();
+  }, 120_000);
+
+  it('hands every traded bar\'s feature row to the sink: the batch matrix\'s row for that bar, under the feature set\'s version', async () => {
+    const rows = new Map<number, Float64Array>();
+    const sets = new Set<string>();
+    const sink: MlFeatureSink = {
+      features: (id, tsEvent, featureSet, row) => {
+        expect(id).toBe(BTC.id);
+        sets.add(featureSet);
+        rows.set(tsEvent, row);
+      },
+    };
+    const { k } = await run(bars, [], undefined, sink);
+    const spec = featureSpecFor('BTC');
+    const matrix = buildFeatureMatrix(spec, { bars: bars.map(toFeatureBar), dvol, funding: [] }, { interval: '4h' });
+    expect([...sets]).toEqual([featureSetVersion(matrix.featureNames)]);
+    expect(rows.size).toBe(matrix.nRows);
+    for (let i = 0; i < matrix.nRows; i++) {
+      const got = rows.get(matrix.ts[i]!);
+      expect(got).toBeDefined();
+      const want = featureRow(matrix, i);
+      for (let j = 0; j < want.length; j++) {
+        if (Number.isNaN(want[j]!)) expect(Number.isNaN(got![j]!)).toBe(true);
+        else expect(got![j]).toBe(want[j]);
+      }
+    }
+    await k.close();
   }, 120_000);
 
   it('seeded with the last 200 bars at start-up, its first live bar already predicts, close to a full-history run', async () => {

@@ -1,4 +1,4 @@
-import { FeaturePipeline, featureSpecFor, toFeatureBar, type FeatureBar, type HotSwappingModelSource, type LoadedSignalModel } from '@lib/ml';
+import { FeaturePipeline, featureSetVersion, featureSpecFor, toFeatureBar, type FeatureBar, type HotSwappingModelSource, type LoadedSignalModel } from '@lib/ml';
 import { ModelTierChangedEvent, SignalPredictedEvent, SizingDecidedEvent, SizingTierChangedEvent, rawToNumber, strategyId, type ModelTier, type Bar, type Instrument, type InstrumentId, type SizingTierName } from '@lib/model';
 import type { Cache, Clock, MessageBus } from '@lib/kernel';
 import type { RegimeLabel } from '@lib/regime';
@@ -62,6 +62,15 @@ export interface MlLatencyObserver {
   inference(instrumentId: InstrumentId, model: string, seconds: number): void;
 }
 
+/**
+ * Receives the feature row of every traded bar (a copy: the pipeline reuses its buffer), for
+ * consumers outside the strategy such as the Redis feature cache. `featureSet` is
+ * `featureSetVersion(names)`. Never feeds a decision.
+ */
+export interface MlFeatureSink {
+  features(instrumentId: InstrumentId, tsEvent: number, featureSet: string, row: Float64Array): void;
+}
+
 const elapsedSeconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 interface InstrumentState {
@@ -77,6 +86,8 @@ interface InstrumentState {
   readonly ic: RollingIc;
   readonly vol: RollingVolatility;
   sizingTier: SizingTierName | null;
+  /** featureSetVersion of the pipeline's columns. */
+  readonly featureSet: string;
 }
 
 const UNIFORM = [0.25, 0.25, 0.25, 0.25] as const;
@@ -103,6 +114,7 @@ export class MlSignalStrategy extends Strategy {
   private readonly btcId: InstrumentId | null;
   private lastBtc: FeatureBar | null = null;
   private latency: MlLatencyObserver | null = null;
+  private featureSink: MlFeatureSink | null = null;
 
   constructor(
     bus: MessageBus,
@@ -120,9 +132,11 @@ export class MlSignalStrategy extends Strategy {
     this.btcId = instruments.find((i) => i.base === 'BTC')?.id ?? null;
     for (const instrument of instruments) {
       const spec = featureSpecFor(instrument.base);
+      const pipeline = new FeaturePipeline(spec, { interval: '4h' });
       this.states.set(instrument.id, {
         instrument,
-        pipeline: new FeaturePipeline(spec, { interval: '4h' }),
+        pipeline,
+        featureSet: featureSetVersion(pipeline.names),
         context: new MarketContextCursor(context.dvol.get(spec.dvolIndex) ?? [], context.funding.get(instrument.id) ?? []),
         modelName: signalModelName(instrument),
         scaler: new SignalScaler(params.signalHistory),
@@ -138,6 +152,12 @@ export class MlSignalStrategy extends Strategy {
   /** Reports feature and inference latency (metrics); optional. */
   observeLatency(observer: MlLatencyObserver): this {
     this.latency = observer;
+    return this;
+  }
+
+  /** Hands every traded bar's feature row to `sink` (e.g. the Redis feature cache); optional. */
+  observeFeatures(sink: MlFeatureSink): this {
+    this.featureSink = sink;
     return this;
   }
 
@@ -170,6 +190,7 @@ export class MlSignalStrategy extends Strategy {
       funding: ctx.funding,
     });
     if (trade) this.latency?.features(bar.instrumentId, elapsedSeconds(featuresStart));
+    if (trade && row !== null && this.featureSink !== null) this.featureSink.features(bar.instrumentId, bar.tsClose, state.featureSet, Float64Array.from(row));
     const close = bar.close.toNumber();
     state.vol.update(close);
     if (row === null) return;
