@@ -10,7 +10,7 @@ import { DEFAULTS, loadConfig, type TraderConfig } from '@config';
 import { LocalArtifactStore, ModelRegistry, type ModelRegistryStore, type ModelVersion, type StageTransition } from '@lib/ml';
 import { instrumentFromSpec, type Instrument } from '@lib/model';
 import { DEFAULT_SIZING_ENV_CONFIG, DEFAULT_WALK_FORWARD_CONFIG, SMALL_CURRICULUM_CONFIG, type CurriculumConfig } from '@lib/rl';
-import { MODEL_REGISTRY_STORE, PersistenceModule, SqlDecisionRecordRepository, type DecisionRecord } from '@lib/persistence';
+import { MODEL_REGISTRY_STORE, PersistenceModule, SqlDecisionRecordRepository, SqlPredictionRepository, type DecisionRecord } from '@lib/persistence';
 import { TradingMetrics } from '../../apps/trader/src/metrics/trading-metrics.js';
 import { runTraining } from '../../apps/trainer/src/pipeline/run-training.js';
 import { runSacTraining } from '../../apps/trainer/src/sac/sac-training.js';
@@ -52,6 +52,8 @@ const ML_STRATEGY = { strategy: { ...DEFAULTS.strategy, name: 'ml-signal' as con
 const SAC_SMALL: CurriculumConfig = { ...SMALL_CURRICULUM_CONFIG, regimeFit: { restarts: 1, maxIter: 10 } };
 
 interface Prediction {
+  /** Bar close time (the event's tsEvent). */
+  readonly ts: number;
   readonly model: string;
   readonly modelVersion: number | null;
   readonly tier: string;
@@ -131,7 +133,7 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
     const fallbacks: Record<string, number> = {};
     for (const [tier, n] of Object.entries(after)) if (n !== (before[tier] ?? 0)) fallbacks[tier] = n - (before[tier] ?? 0);
     const events = await readRunEvents(store.url, run.outcome.summary.runId);
-    const predictions = events.filter((e) => e.type === 'signal.predicted').map((e) => JSON.parse(e.payload) as Prediction);
+    const predictions = events.filter((e) => e.type === 'signal.predicted').map((e) => ({ ...(JSON.parse(e.payload) as Omit<Prediction, 'ts'>), ts: e.tsEvent }));
     const decisions = events.filter((e) => e.type === 'sizing.decided').map((e) => JSON.parse(e.payload) as Decision);
     const records = await app.get(SqlDecisionRecordRepository).read(INSTRUMENT, 0, Number.MAX_SAFE_INTEGER, { streamId: run.outcome.summary.runId });
     return { run, predictions, decisions, records, fallbacks };
@@ -335,6 +337,21 @@ describe('acceptance: ML signal model, trained on Binance 4h BTC, served through
         expect(r.payload).toEqual(d);
       });
       expect(new Set(records.map((r) => r.ts)).size).toBe(records.length);
+    });
+
+    it('stores every prediction with the model input it was computed from (model_predictions)', async () => {
+      const served = first.predictions.filter((p) => p.tier === 'PRODUCTION');
+      expect(served.length).toBeGreaterThan(100);
+      const version = served[0]!.modelVersion!;
+      const stored = new Map((await app.get(SqlPredictionRepository).read(INSTRUMENT, 0, Number.MAX_SAFE_INTEGER, { modelName: MODEL, modelVersion: version })).map((r) => [r.ts, r]));
+      const model = await registry.get(MODEL, version);
+      for (const p of served) {
+        const row = stored.get(p.ts);
+        expect(row).toBeDefined();
+        // the event holds the prediction to 12 significant digits
+        expect(Math.abs(row!.prediction - Number(p.prediction))).toBeLessThanOrEqual(1e-11 * Math.max(1, Math.abs(row!.prediction)));
+        expect(row!.features).toHaveLength((model.selectedFeatures ?? model.features).length);
+      }
     });
 
     it('serves the trained SAC actor through onnxruntime: full RL and blended tiers, each with its RL fraction recorded', () => {

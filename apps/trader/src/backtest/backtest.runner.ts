@@ -139,7 +139,7 @@ export class BacktestRunner {
 
     try {
       this.data.addSink(this.venue);
-      const strategy = await createStrategy(this.config, { bus: this.bus, cache: this.cache, clock: this.clock, portfolio: this.portfolio, registryStore: this.models, risk: { breaker: this.breaker, portfolioRisk: this.portfolioRisk, tradingState: this.tradingState, regimes: this.regimes }, ...(this.featureCache ? { featureCache: this.featureCache } : {}) }, instruments, request.dataDir);
+      const strategy = await createStrategy(this.config, { bus: this.bus, cache: this.cache, clock: this.clock, portfolio: this.portfolio, registryStore: this.models, risk: { breaker: this.breaker, portfolioRisk: this.portfolioRisk, tradingState: this.tradingState, regimes: this.regimes }, ...(this.featureCache ? { featureCache: this.featureCache } : {}), predictions: this.records }, instruments, request.dataDir);
       const warmed = await this.warmUp(request, instruments, strategy);
       if (warmed > 0) progress?.(`warm-up: ${warmed} bars before ${iso(request.from)} primed the regimes, the risk model and the strategy (no trading, no events)`);
       await this.bus.openStream(runId);

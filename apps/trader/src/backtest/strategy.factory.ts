@@ -23,6 +23,8 @@ export interface StrategyDeps {
   readonly risk: StrategyRiskDeps;
   /** Where the ML strategy leaves each bar's feature row for other consumers (Redis, with a TTL). */
   readonly featureCache?: FeatureCache;
+  /** Where the ML strategy's predictions are stored with their input vectors (model_predictions). */
+  readonly predictions?: { recordPrediction(instrumentId: string, ts: number, model: string, version: number, input: ArrayLike<number>, prediction: number): void };
 }
 
 /** The risk and analytics services strategies read (never write) at each bar. */
@@ -116,9 +118,13 @@ export async function createStrategy(config: TraderConfig, deps: StrategyDeps, i
   )
     .useRisk(view)
     .observeLatency(metrics.latencyObserver());
-  const cache = deps.featureCache;
-  // Fire and forget: the cache never throws and a miss only means a consumer recomputes.
-  if (cache && cache !== NO_FEATURE_CACHE) strategy.observeFeatures({ features: (instrumentId, tsEvent, version, row) => void cache.set({ instrumentId, tsEvent, version }, row) });
+  const cache = deps.featureCache !== undefined && deps.featureCache !== NO_FEATURE_CACHE ? deps.featureCache : null;
+  const predictions = deps.predictions ?? null;
+  strategy.observeFeatures({
+    // Fire and forget: the cache never throws and a miss only means a consumer recomputes.
+    ...(cache ? { features: (instrumentId, tsEvent, version, row) => void cache.set({ instrumentId, tsEvent, version }, row) } : {}),
+    ...(predictions ? { prediction: (instrumentId, tsEvent, model, version, input, prediction) => predictions.recordPrediction(instrumentId, tsEvent, model, version, input, prediction) } : {}),
+  });
   for (const name of strategy.modelNames()) {
     await source.refresh(name);
     await reportServedModel(registry, source.get(name) ?? null, name, metrics);

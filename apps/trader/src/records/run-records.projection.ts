@@ -7,6 +7,8 @@ import { PortfolioService, canonicalDecimal } from '@lib/portfolio';
 import {
   SqlDecisionRecordRepository,
   SqlPortfolioSnapshotRepository,
+  SqlPredictionRepository,
+  type ModelPrediction,
   decisionRecordOf,
   type DecisionRecord,
   type PortfolioSnapshot,
@@ -55,7 +57,8 @@ const BATCH = 2_000;
  * Query-friendly copies of what the event store already holds: every `sizing.decided` decision
  * record, and the portfolio at every bar timestamp (equity, drawdown, exposure, positions). They
  * are projections: the events stay the source of truth and can rebuild them, so a failed write is
- * logged and counted, never thrown into trading.
+ * logged and counted, never thrown into trading. Also each model prediction with the input vector
+ * it was computed from (model_predictions), handed over by the ML strategy.
  *
  * Snapshots are taken every `records.snapshotIntervalMs` of market time (4 h by default: every bar
  * of the platform's 4h interval, every fourth of an 1h backtest) and at the last bar of the run.
@@ -67,6 +70,7 @@ const BATCH = 2_000;
 export class RunRecordsProjection implements OnModuleInit {
   private readonly logger = new Logger(RunRecordsProjection.name);
   private decisions: DecisionRecord[] = [];
+  private predictions: ModelPrediction[] = [];
   private snapshots = new Map<number, RawSnapshot>();
   private pending: Promise<void> = Promise.resolve();
   private failures = 0;
@@ -78,6 +82,7 @@ export class RunRecordsProjection implements OnModuleInit {
     private readonly portfolio: PortfolioService,
     private readonly decisionRepository: SqlDecisionRecordRepository,
     private readonly snapshotRepository: SqlPortfolioSnapshotRepository,
+    private readonly predictionRepository: SqlPredictionRepository,
     @Inject(TRADER_CONFIG) private readonly config: TraderConfig,
   ) {}
 
@@ -92,6 +97,15 @@ export class RunRecordsProjection implements OnModuleInit {
       if (this.lastKeptTs !== null && env.tsEvent !== this.lastKeptTs && env.tsEvent < this.lastKeptTs + interval) return;
       this.keep(env.streamId, env.tsEvent);
     });
+  }
+
+  /**
+   * Records a model's output with the input it saw (model_predictions). The ML strategy calls it
+   * (MlFeatureSink.prediction): the input vector is not in any event, only its result is.
+   */
+  recordPrediction(instrumentId: string, ts: number, modelName: string, modelVersion: number, input: ArrayLike<number>, prediction: number): void {
+    this.predictions.push({ instrumentId, ts, modelName, modelVersion, features: Array.from(input), prediction });
+    if (this.predictions.length >= BATCH) this.write();
   }
 
   /** Writes everything buffered; resolves once stored (or logged as failed). */
@@ -124,6 +138,8 @@ export class RunRecordsProjection implements OnModuleInit {
   private write(final = false): void {
     const decisions = this.decisions;
     this.decisions = [];
+    const predictions = this.predictions;
+    this.predictions = [];
     const raw = [...this.snapshots.values()];
     this.snapshots = new Map();
     if (!final && raw.length > 0) {
@@ -132,14 +148,19 @@ export class RunRecordsProjection implements OnModuleInit {
       this.snapshots.set(newest.ts, newest);
     }
     const snapshots = raw.map(formatSnapshot);
-    if (decisions.length === 0 && snapshots.length === 0) return;
+    if (decisions.length === 0 && snapshots.length === 0 && predictions.length === 0) return;
     this.pending = this.pending.then(async () => {
       try {
         if (decisions.length > 0) await this.decisionRepository.insert(decisions);
         if (snapshots.length > 0) await this.snapshotRepository.insert(snapshots);
+        if (predictions.length > 0) {
+          const result = await this.predictionRepository.insert(predictions);
+          // The same model on the same bar saw different inputs: a reproducibility alarm (the stored row stays).
+          if (result.conflicts > 0) this.logger.warn(`${result.conflicts} prediction(s) differ from the stored ones for the same model and bar (inputs not reproducible); the stored rows are kept`);
+        }
       } catch (err) {
         this.failures++;
-        this.logger.error(`run records not stored (${decisions.length} decisions, ${snapshots.length} snapshots): ${(err as Error).message}`);
+        this.logger.error(`run records not stored (${decisions.length} decisions, ${snapshots.length} snapshots, ${predictions.length} predictions): ${(err as Error).message}`);
       }
     });
   }

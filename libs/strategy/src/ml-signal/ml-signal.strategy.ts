@@ -68,7 +68,9 @@ export interface MlLatencyObserver {
  * `featureSetVersion(names)`. Never feeds a decision.
  */
 export interface MlFeatureSink {
-  features(instrumentId: InstrumentId, tsEvent: number, featureSet: string, row: Float64Array): void;
+  features?(instrumentId: InstrumentId, tsEvent: number, featureSet: string, row: Float64Array): void;
+  /** A model's output on a traded bar, with the model's own input vector (its selected features, in its order). */
+  prediction?(instrumentId: InstrumentId, tsEvent: number, model: string, version: number, input: Float64Array, prediction: number): void;
 }
 
 const elapsedSeconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
@@ -155,7 +157,7 @@ export class MlSignalStrategy extends Strategy {
     return this;
   }
 
-  /** Hands every traded bar's feature row to `sink` (e.g. the Redis feature cache); optional. */
+  /** Hands every traded bar's feature row and prediction to `sink` (the Redis feature cache, the predictions table); optional. */
   observeFeatures(sink: MlFeatureSink): this {
     this.featureSink = sink;
     return this;
@@ -190,7 +192,7 @@ export class MlSignalStrategy extends Strategy {
       funding: ctx.funding,
     });
     if (trade) this.latency?.features(bar.instrumentId, elapsedSeconds(featuresStart));
-    if (trade && row !== null && this.featureSink !== null) this.featureSink.features(bar.instrumentId, bar.tsClose, state.featureSet, Float64Array.from(row));
+    if (trade && row !== null && this.featureSink?.features) this.featureSink.features(bar.instrumentId, bar.tsClose, state.featureSet, Float64Array.from(row));
     const close = bar.close.toNumber();
     state.vol.update(close);
     if (row === null) return;
@@ -205,6 +207,7 @@ export class MlSignalStrategy extends Strategy {
     const input = this.select(state, served, row);
     const prediction = await served.model.predictOne(input);
     if (trade) this.latency?.inference(bar.instrumentId, state.modelName, elapsedSeconds(inferenceStart));
+    if (trade && served.version !== null) this.featureSink?.prediction?.(bar.instrumentId, bar.tsClose, state.modelName, served.version, input, prediction);
     state.ic.push(prediction, close);
     const z = Math.max(-3, Math.min(3, state.scaler.push(prediction)));
     const confidence = signalConfidence(z);
