@@ -47,6 +47,16 @@ describe('feature cache (e2e: trader process, ML strategy, private redis-server)
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('is not ready while the ML strategy has no Production model, and says which are missing', async () => {
+    const res = await fetch(`${trader.baseUrl}/health/ready`);
+    expect(res.status).toBe(503);
+    const body: Body = await res.json();
+    expect(body.details.models.status).toBe('down');
+    expect(body.details.models.missing).toEqual(['signal-BTCUSDT-PERP', 'signal-ETHUSDT-PERP', 'signal-SOLUSDT-PERP']);
+    expect(body.details.redis.status).toBe('up');
+    expect((await fetch(`${trader.baseUrl}/health/live`)).status).toBe(200);
+  });
+
   it('serves the feature vector the strategy computed at a bar, by name', async () => {
     const started = await fetch(`${trader.baseUrl}/runs`, {
       method: 'POST',
