@@ -73,8 +73,14 @@ describe('.github/workflows/weekly-models.yml', () => {
       const env = build(join(K8S, 'overlays', overlay)).objects.find((o) => o.kind === 'ConfigMap' && (o.metadata as { name: string }).name.endsWith('trader-env'));
       expect((env as unknown as { data: Record<string, string> }).data.TM_ARTIFACT_DIR).toBe(job.env!.TM_ARTIFACT_DIR);
     }
-    // The model image is built from var/artifacts: the trained folder is staged there before the build.
-    expect(indexOf((s) => (s.run ?? '').includes('var/artifacts'), 'staging the models')).toBeLessThan(indexOf((s) => s.with?.file === 'docker/models.Dockerfile', 'building the model image'));
+    // The model image is built from var/artifacts: versions the registry no longer needs are pruned,
+    // then the trained folder is staged there before the build.
+    const train = indexOf((s) => (s.run ?? '').includes('train.cli.js'), 'training');
+    const prune = indexOf((s) => (s.run ?? '').includes('prune-models.cli.js'), 'pruning old model versions');
+    const stage = indexOf((s) => (s.run ?? '').includes('var/artifacts'), 'staging the models');
+    expect(train).toBeLessThan(prune);
+    expect(prune).toBeLessThan(stage);
+    expect(stage).toBeLessThan(indexOf((s) => s.with?.file === 'docker/models.Dockerfile', 'building the model image'));
   });
 
   it('takes credentials from secrets only', () => {

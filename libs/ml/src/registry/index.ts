@@ -8,3 +8,4 @@ export * from './registry.errors.js';
 export * from './stage-rules.js';
 export { ModelRegistry, normalizeDraft, type ModelRegistryOptions, type PromotionResult, type RollbackResult } from './model-registry.js';
 export { InMemoryModelRegistryStore } from './in-memory-model-registry-store.js';
+export { artifactsToKeep, pruneLocalModelArtifacts, type PruneReport, type RetentionReason } from './artifact-retention.js';
